@@ -1,0 +1,486 @@
+"""The GraphQL API: thin resolvers over the services. Business rules live in services and flows.
+
+Errors: a service error becomes a GraphQL error whose ``extensions`` carry ``code`` (NOT_FOUND, FORBIDDEN,
+UNAUTHENTICATED, INVALID_INPUT, CONFLICT) and ``field``; anything unexpected is masked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncGenerator
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.dataloader import DataLoader
+from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from backend.db import models
+from backend.services import auth as auth_service
+from backend.services import connections as connection_service
+from backend.services import integrations as integration_service
+from backend.services import settings as settings_service
+from backend.services import transfers as transfer_service
+from backend.services.context import AppContext
+from backend.services.errors import ServiceError
+
+System = strawberry.enum(models.System, description="An external system bokbro connects.")
+TransferStatus = strawberry.enum(models.TransferStatus)
+TransferMode = strawberry.enum(
+    models.TransferMode, description="INVOICE: a booked invoice (cannot be edited); ORDER: an editable sales order."
+)
+TransferKind = strawberry.enum(models.TransferKind)
+ConnectionStatus = strawberry.enum(models.ConnectionStatus)
+IntegrationStatus = strawberry.enum(models.IntegrationStatus)
+TokenRole = strawberry.enum(models.TokenRole)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return transfer_service.as_utc(value)
+
+
+# -- context ----------------------------------------------------------------------------------------
+
+
+class Context(dict[str, Any]):
+    """Per request: the app, the caller (resolved lazily) and the DataLoaders."""
+
+    @property
+    def app(self) -> AppContext:
+        return self["app"]  # type: ignore[no-any-return]
+
+    async def principal(self) -> auth_service.Principal:
+        if "principal" not in self:
+            header = self.get("authorization")
+            params = self.get("connection_params")
+            if not header and isinstance(params, dict):
+                header = params.get("Authorization") or params.get("authorization")
+            self["principal"] = await auth_service.authenticate(self.app, header)
+        return self["principal"]  # type: ignore[no-any-return]
+
+
+def ctx_of(info: Info) -> Context:
+    return info.context  # type: ignore[no-any-return]
+
+
+async def principal_of(info: Info) -> auth_service.Principal:
+    return await ctx_of(info).principal()
+
+
+def _attempt_loader(app: AppContext) -> DataLoader[str, list[models.TransferAttempt]]:
+    async def load(ids: list[str]) -> list[list[models.TransferAttempt]]:
+        found = await transfer_service.attempts_of(app, ids)
+        return [found.get(i, []) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+def _settings_loader(app: AppContext) -> DataLoader[str, models.IntegrationSettings | None]:
+    async def load(ids: list[str]) -> list[models.IntegrationSettings | None]:
+        async with app.db.session() as s:
+            return [await s.get(models.IntegrationSettings, i) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+def _connections_loader(app: AppContext) -> DataLoader[str, list[models.Connection]]:
+    async def load(ids: list[str]) -> list[list[models.Connection]]:
+        return [list(await connection_service.connections_of(app, i)) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+def make_context(app: AppContext, authorization: str | None) -> Context:
+    return Context(
+        app=app,
+        authorization=authorization,
+        attempts=_attempt_loader(app),
+        settings=_settings_loader(app),
+        connections=_connections_loader(app),
+    )
+
+
+# -- types ------------------------------------------------------------------------------------------
+
+
+@strawberry.type
+class ConnectionCheck:
+    name: str
+    ok: bool
+    message: str
+
+
+@strawberry.type
+class Connection:
+    id: strawberry.ID
+    integration_id: strawberry.ID
+    system: System  # type: ignore[valid-type]
+    base_url: str | None
+    status: ConnectionStatus  # type: ignore[valid-type]
+    checks: list[ConnectionCheck]
+    last_tested_at: datetime | None
+    webhooks_registered: bool = strawberry.field(description="Whether the source's webhooks point at bokbro.")
+
+    @classmethod
+    def of(cls, row: models.Connection) -> Connection:
+        return cls(
+            id=strawberry.ID(row.id), integration_id=strawberry.ID(row.integration_id), system=models.System(row.system),
+            base_url=row.base_url, status=models.ConnectionStatus(row.status),
+            checks=[ConnectionCheck(name=c["name"], ok=c["ok"], message=c["message"]) for c in row.checks],
+            last_tested_at=_utc(row.last_tested_at), webhooks_registered=bool(row.webhook_secret_encrypted),
+        )
+
+
+@strawberry.type
+class Settings:
+    integration_id: strawberry.ID
+    invoice_transfer_mode: TransferMode = strawberry.field(  # type: ignore[valid-type]
+        description="How a booked source invoice lands in the target: INVOICE (booked) or ORDER (editable)."
+    )
+    send_invoice_to_customer: bool = strawberry.field(
+        description="Whether the target sends the invoice to the customer when it is created."
+    )
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, row: models.IntegrationSettings) -> Settings:
+        return cls(integration_id=strawberry.ID(row.integration_id),
+                   invoice_transfer_mode=models.TransferMode(row.invoice_transfer_mode),
+                   send_invoice_to_customer=row.send_invoice_to_customer, updated_at=_utc(row.updated_at))  # type: ignore[arg-type]
+
+
+@strawberry.type
+class Integration:
+    id: strawberry.ID
+    company_name: str
+    contact_person: str
+    email: str
+    source: System  # type: ignore[valid-type]
+    target: System  # type: ignore[valid-type]
+    status: IntegrationStatus  # type: ignore[valid-type]
+    created_at: datetime
+    webhook_url: str = strawberry.field(description="Where the source system posts its webhooks.")
+
+    @strawberry.field
+    async def connections(self, info: Info) -> list[Connection]:
+        rows = await ctx_of(info)["connections"].load(str(self.id))
+        return [Connection.of(r) for r in rows]
+
+    @strawberry.field
+    async def settings(self, info: Info) -> Settings | None:
+        row = await ctx_of(info)["settings"].load(str(self.id))
+        return Settings.of(row) if row else None
+
+    @classmethod
+    def of(cls, row: models.Integration, public_url: str) -> Integration:
+        return cls(
+            id=strawberry.ID(row.id), company_name=row.company_name, contact_person=row.contact_person,
+            email=row.email, source=models.System(row.source), target=models.System(row.target),
+            status=models.IntegrationStatus(row.status), created_at=_utc(row.created_at),  # type: ignore[arg-type]
+            webhook_url=f"{public_url.rstrip('/')}/webhooks/{row.source.lower()}/{row.id}",
+        )
+
+
+@strawberry.type
+class TransferError:
+    code: str
+    message: str
+    explanation: str | None = strawberry.field(description="What went wrong and how to fix it, in English.")
+    explanation_no: str | None = strawberry.field(description="The same explanation in Norwegian.")
+
+
+@strawberry.type
+class TransferAttempt:
+    number: int
+    status: TransferStatus  # type: ignore[valid-type]
+    worker: str | None
+    error_code: str | None
+    error_message: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    exchanges: JSON = strawberry.field(
+        description="The HTTP requests and responses of this attempt, with every secret redacted."
+    )
+
+
+@strawberry.type
+class Transfer:
+    id: strawberry.ID
+    integration_id: strawberry.ID
+    kind: TransferKind  # type: ignore[valid-type]
+    source_system: System  # type: ignore[valid-type]
+    target_system: System  # type: ignore[valid-type]
+    source_ref: str
+    target_ref: str | None
+    mode: TransferMode | None  # type: ignore[valid-type]
+    status: TransferStatus  # type: ignore[valid-type]
+    trigger: str
+    attempts: int
+    error: TransferError | None
+    next_attempt_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @strawberry.field(description="Each attempt with its redacted HTTP exchanges.")
+    async def attempt_log(self, info: Info) -> list[TransferAttempt]:
+        rows = await ctx_of(info)["attempts"].load(str(self.id))
+        return [
+            TransferAttempt(number=r.number, status=models.TransferStatus(r.status), worker=r.worker,
+                            error_code=r.error_code, error_message=r.error_message,
+                            started_at=_utc(r.started_at), finished_at=_utc(r.finished_at),  # type: ignore[arg-type]
+                            exchanges=r.exchanges)
+            for r in rows
+        ]
+
+    @classmethod
+    def of(cls, row: models.Transfer) -> Transfer:
+        error = None
+        if row.error_message or row.error_code:
+            error = TransferError(code=row.error_code or "UNKNOWN", message=row.error_message or "",
+                                  explanation=row.error_explanation, explanation_no=row.error_explanation_no)
+        return cls(
+            id=strawberry.ID(row.id), integration_id=strawberry.ID(row.integration_id),
+            kind=models.TransferKind(row.kind), source_system=models.System(row.source_system),
+            target_system=models.System(row.target_system), source_ref=row.source_ref, target_ref=row.target_ref,
+            mode=models.TransferMode(row.mode) if row.mode else None, status=models.TransferStatus(row.status),
+            trigger=row.trigger, attempts=row.attempts, error=error, next_attempt_at=_utc(row.next_attempt_at),
+            created_at=_utc(row.created_at), updated_at=_utc(row.updated_at),  # type: ignore[arg-type]
+            started_at=_utc(row.started_at), finished_at=_utc(row.finished_at),
+        )
+
+
+@strawberry.type
+class TransferEdge:
+    cursor: str
+    node: Transfer
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class TransferConnection:
+    edges: list[TransferEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class ApiToken:
+    id: strawberry.ID
+    name: str
+    role: TokenRole  # type: ignore[valid-type]
+    integration_ids: list[strawberry.ID]
+    token: str | None = strawberry.field(description="The secret itself: shown once, when the token is created.")
+
+
+# -- inputs -----------------------------------------------------------------------------------------
+
+
+@strawberry.input
+class StartOnboardingInput:
+    company_name: str
+    contact_person: str
+    email: str
+    source: System  # type: ignore[valid-type]
+    target: System  # type: ignore[valid-type]
+
+
+@strawberry.input
+class ConnectionInput:
+    integration_id: strawberry.ID
+    system: System  # type: ignore[valid-type]
+    credentials: JSON = strawberry.field(
+        description="RACKBEAT: {token}; TRIPLETEX: {consumerToken, employeeToken}; stored encrypted."
+    )
+    base_url: str | None = None
+
+
+@strawberry.input
+class SettingsInput:
+    invoice_transfer_mode: TransferMode | None = None  # type: ignore[valid-type]
+    send_invoice_to_customer: bool | None = None
+
+
+@strawberry.input
+class ApiTokenInput:
+    name: str
+    role: TokenRole  # type: ignore[valid-type]
+    integration_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
+
+
+# -- root types -------------------------------------------------------------------------------------
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    async def integrations(self, info: Info) -> list[Integration]:
+        c = ctx_of(info)
+        rows = await integration_service.list_integrations(c.app, await c.principal())
+        return [Integration.of(r, c.app.settings.public_url) for r in rows]
+
+    @strawberry.field
+    async def integration(self, info: Info, id: strawberry.ID) -> Integration | None:
+        c = ctx_of(info)
+        principal = await c.principal()
+        try:
+            row = await integration_service.get_integration(c.app, principal, str(id))
+        except ServiceError as exc:
+            if exc.code == "NOT_FOUND":
+                return None
+            raise
+        return Integration.of(row, c.app.settings.public_url)
+
+    @strawberry.field
+    async def transfers(
+        self, info: Info, integration_id: strawberry.ID | None = None,
+        status: list[TransferStatus] | None = None,  # type: ignore[valid-type]
+        kind: list[TransferKind] | None = None,  # type: ignore[valid-type]
+        search: str | None = None, first: int = 50, after: str | None = None,
+    ) -> TransferConnection:
+        c = ctx_of(info)
+        page = await transfer_service.list_transfers(
+            c.app, await c.principal(), integration_id=str(integration_id) if integration_id else None,
+            statuses=status, kinds=kind, search=search, first=first, after=after)
+        return TransferConnection(
+            edges=[TransferEdge(cursor=transfer_service.encode_cursor(r), node=Transfer.of(r)) for r in page.rows],
+            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+        )
+
+    @strawberry.field
+    async def transfer(self, info: Info, id: strawberry.ID) -> Transfer | None:
+        c = ctx_of(info)
+        principal = await c.principal()
+        try:
+            return Transfer.of(await transfer_service.get_transfer(c.app, principal, str(id)))
+        except ServiceError as exc:
+            if exc.code == "NOT_FOUND":
+                return None
+            raise
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    async def start_onboarding(self, info: Info, input: StartOnboardingInput) -> Integration:
+        c = ctx_of(info)
+        row = await integration_service.start_onboarding(
+            c.app, await c.principal(), company_name=input.company_name, contact_person=input.contact_person,
+            email=input.email, source=input.source, target=input.target)
+        return Integration.of(row, c.app.settings.public_url)
+
+    @strawberry.mutation
+    async def save_connection(self, info: Info, input: ConnectionInput) -> Connection:
+        c = ctx_of(info)
+        row = await connection_service.save_connection(
+            c.app, await c.principal(), integration_id=str(input.integration_id), system=input.system,
+            base_url=input.base_url, credentials=input.credentials)
+        return Connection.of(row)
+
+    @strawberry.mutation(description="Check the credentials, each needed permission, and register webhooks.")
+    async def test_connection(self, info: Info, id: strawberry.ID) -> Connection:
+        c = ctx_of(info)
+        return Connection.of(await connection_service.test_connection(c.app, await c.principal(), str(id)))
+
+    @strawberry.mutation
+    async def update_settings(self, info: Info, integration_id: strawberry.ID, input: SettingsInput) -> Settings:
+        c = ctx_of(info)
+        row = await settings_service.update_settings(
+            c.app, await c.principal(), str(integration_id),
+            settings_service.SettingsUpdate(invoice_transfer_mode=input.invoice_transfer_mode,
+                                            send_invoice_to_customer=input.send_invoice_to_customer))
+        return Settings.of(row)
+
+    @strawberry.mutation(description="Transfer one source document now. Asking twice never makes two documents.")
+    async def transfer_document(
+        self, info: Info, integration_id: strawberry.ID, kind: TransferKind,  # type: ignore[valid-type]
+        source_ref: str, mode: TransferMode | None = None,  # type: ignore[valid-type]
+        send_email: bool | None = None,
+    ) -> Transfer:
+        c = ctx_of(info)
+        principal = await c.principal()
+        principal.require(str(integration_id))
+        row = await transfer_service.request_transfer(c.app, str(integration_id), kind, source_ref, mode=mode,
+                                                      trigger="manual", send_email=send_email)
+        return Transfer.of(row)
+
+    @strawberry.mutation(description="Run a transfer again. A document already in the target is not made twice; "
+                                     "one that was deleted there is made again.")
+    async def resend_transfer(
+        self, info: Info, id: strawberry.ID, mode: TransferMode | None = None,  # type: ignore[valid-type]
+        send_email: bool | None = None,
+    ) -> Transfer:
+        c = ctx_of(info)
+        row = await transfer_service.resend_transfer(c.app, await c.principal(), str(id), mode, send_email)
+        return Transfer.of(row)
+
+    @strawberry.mutation(description="Create an API token (operators only). The secret is shown once.")
+    async def create_api_token(self, info: Info, input: ApiTokenInput) -> ApiToken:
+        c = ctx_of(info)
+        row, secret = await auth_service.create_token(
+            c.app, await c.principal(), input.name, input.role, [str(i) for i in input.integration_ids])
+        return ApiToken(id=strawberry.ID(row.id), name=row.name, role=models.TokenRole(row.role),
+                        integration_ids=[strawberry.ID(i) for i in row.integration_ids], token=secret)
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="Every change of a transfer's status, as it happens.")
+    async def transfer_updated(
+        self, info: Info, integration_id: strawberry.ID | None = None
+    ) -> AsyncGenerator[Transfer, None]:
+        c = ctx_of(info)
+        principal = await c.principal()
+        if integration_id is not None:
+            principal.require(str(integration_id))
+        events = c.app.events.listen(transfer_service.TOPIC_TRANSFER)
+        try:
+            async for event in events:
+                if integration_id is not None and event["integrationId"] != str(integration_id):
+                    continue
+                if not principal.can_access(event["integrationId"]):
+                    continue
+                try:
+                    row = await transfer_service.get_transfer(c.app, principal, event["id"])
+                except ServiceError:
+                    continue
+                # The event says which status it announced; the row may already be further on. Report the
+                # announced status so that a subscriber sees every step in order.
+                node = Transfer.of(row)
+                node.status = models.TransferStatus(event["status"])
+                yield node
+        finally:
+            with contextlib.suppress(Exception):
+                await events.aclose()  # type: ignore[attr-defined]
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    original = error.original_error
+    if original is None:
+        return False  # validation and syntax errors are the caller's, and safe to show
+    return not isinstance(original, ServiceError)
+
+
+def create_schema(max_depth: int = 10, max_aliases: int = 30, max_tokens: int = 2000) -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=[
+            lambda: QueryDepthLimiter(max_depth=max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+            lambda: MaxTokensLimiter(max_token_count=max_tokens),
+            lambda: MaskErrors(should_mask_error=_should_mask, error_message="Unexpected error; it has been logged."),
+        ],
+    )
+
+
+schema = create_schema()

@@ -1,0 +1,238 @@
+"""SQLModel tables. Enumerations are stored as short strings so that migrations stay plain."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _ts(**kw: Any) -> Any:
+    return Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False, **kw))
+
+
+def _opt_ts(**kw: Any) -> Any:
+    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True, **kw))
+
+
+class System(str, Enum):
+    RACKBEAT = "RACKBEAT"
+    MYSTORE = "MYSTORE"
+    TRIPLETEX = "TRIPLETEX"
+    EACCOUNTING = "EACCOUNTING"
+
+
+SOURCES = frozenset({System.RACKBEAT, System.MYSTORE})
+TARGETS = frozenset({System.TRIPLETEX, System.EACCOUNTING})
+
+
+class IntegrationStatus(str, Enum):
+    ONBOARDING = "ONBOARDING"
+    ACTIVE = "ACTIVE"
+    PAUSED = "PAUSED"
+
+
+class ConnectionStatus(str, Enum):
+    UNTESTED = "UNTESTED"
+    OK = "OK"
+    FAILED = "FAILED"
+
+
+class TransferStatus(str, Enum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    RETRYING = "RETRYING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+
+ACTIVE_STATUSES = (TransferStatus.QUEUED, TransferStatus.RUNNING, TransferStatus.RETRYING)
+
+
+class TransferMode(str, Enum):
+    INVOICE = "INVOICE"
+    ORDER = "ORDER"
+
+
+class TransferKind(str, Enum):
+    INVOICE = "INVOICE"
+    ORDER = "ORDER"
+    CUSTOMER = "CUSTOMER"
+    SUPPLIER = "SUPPLIER"
+    PRODUCT = "PRODUCT"
+    BOM = "BOM"
+    PURCHASE_ORDER = "PURCHASE_ORDER"
+
+
+DOCUMENT_KINDS = frozenset({TransferKind.INVOICE, TransferKind.ORDER, TransferKind.PURCHASE_ORDER})
+
+
+class TokenRole(str, Enum):
+    OPERATOR = "OPERATOR"
+    PARTNER = "PARTNER"
+
+
+class Integration(SQLModel, table=True):
+    __tablename__ = "integration"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    company_name: str = Field(max_length=200)
+    contact_person: str = Field(max_length=200)
+    email: str = Field(max_length=320)
+    source: str = Field(max_length=20)
+    target: str = Field(max_length=20)
+    status: str = Field(default=IntegrationStatus.ONBOARDING.value, max_length=20)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts(onupdate=utcnow)
+
+
+class Connection(SQLModel, table=True):
+    __tablename__ = "connection"
+    __table_args__ = (UniqueConstraint("integration_id", "system", name="uq_connection_integration_system"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    integration_id: str = Field(foreign_key="integration.id", index=True, max_length=32, ondelete="CASCADE")
+    system: str = Field(max_length=20)
+    base_url: str | None = Field(default=None, max_length=500)
+    # Fernet token of the JSON credentials; never exposed, never logged.
+    credentials_encrypted: str = Field(sa_column=Column(Text, nullable=False))
+    # Secret the source sends back on webhooks (Rackbeat's webhook token), encrypted as well.
+    webhook_secret_encrypted: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    status: str = Field(default=ConnectionStatus.UNTESTED.value, max_length=20)
+    checks: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    last_tested_at: datetime | None = _opt_ts()
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts(onupdate=utcnow)
+
+
+class IntegrationSettings(SQLModel, table=True):
+    __tablename__ = "integration_settings"
+
+    integration_id: str = Field(foreign_key="integration.id", primary_key=True, max_length=32, ondelete="CASCADE")
+    invoice_transfer_mode: str = Field(default=TransferMode.INVOICE.value, max_length=20)
+    # Whether a booked invoice is sent to the customer by the target (Tripletex sendToCustomer).
+    send_invoice_to_customer: bool = Field(default=False)
+    updated_at: datetime = _ts(onupdate=utcnow)
+
+
+class Mapping(SQLModel, table=True):
+    __tablename__ = "mapping"
+    __table_args__ = (UniqueConstraint("integration_id", "kind", "source_key", name="uq_mapping"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    integration_id: str = Field(foreign_key="integration.id", index=True, max_length=32, ondelete="CASCADE")
+    kind: str = Field(max_length=40)
+    source_key: str = Field(max_length=200)
+    target_key: str = Field(max_length=200)
+    options: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Transfer(SQLModel, table=True):
+    """One document or entity to carry from source to target: the transfer log's row."""
+
+    __tablename__ = "transfer"
+    __table_args__ = (
+        UniqueConstraint("integration_id", "idempotency_key", name="uq_transfer_idempotency"),
+        Index("ix_transfer_integration_created", "integration_id", "created_at", "id"),
+        Index("ix_transfer_status_lease", "status", "lease_until"),
+    )
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    integration_id: str = Field(foreign_key="integration.id", max_length=32, ondelete="CASCADE")
+    kind: str = Field(max_length=20)
+    source_system: str = Field(max_length=20)
+    target_system: str = Field(max_length=20)
+    source_ref: str = Field(max_length=200)
+    idempotency_key: str = Field(max_length=250)
+    mode: str | None = Field(default=None, max_length=20)
+    status: str = Field(default=TransferStatus.QUEUED.value, max_length=20, index=True)
+    trigger: str = Field(default="manual", max_length=20)  # webhook | manual | resend | sweeper
+    attempts: int = Field(default=0)
+    target_ref: str | None = Field(default=None, max_length=200)
+    target_url: str | None = Field(default=None, max_length=500)
+    error_code: str | None = Field(default=None, max_length=100)
+    error_message: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    error_explanation: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    error_explanation_no: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    send_email: bool | None = Field(default=None)
+    # lease: a worker owns a RUNNING transfer until lease_until; the sweeper takes over stale ones.
+    lease_owner: str | None = Field(default=None, max_length=100)
+    lease_until: datetime | None = _opt_ts()
+    next_attempt_at: datetime | None = _opt_ts()
+    job_seq: int = Field(default=0)  # increases each time a job is enqueued; part of the arq job id
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts(onupdate=utcnow)
+    started_at: datetime | None = _opt_ts()
+    finished_at: datetime | None = _opt_ts()
+
+
+class TransferAttempt(SQLModel, table=True):
+    __tablename__ = "transfer_attempt"
+    __table_args__ = (UniqueConstraint("transfer_id", "number", name="uq_attempt_number"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    transfer_id: str = Field(foreign_key="transfer.id", index=True, max_length=32, ondelete="CASCADE")
+    number: int
+    worker: str | None = Field(default=None, max_length=100)
+    status: str = Field(default=TransferStatus.RUNNING.value, max_length=20)
+    error_code: str | None = Field(default=None, max_length=100)
+    error_message: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # redacted HTTP exchanges of this attempt (list of Exchange.as_dict())
+    exchanges: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    started_at: datetime = _ts()
+    finished_at: datetime | None = _opt_ts()
+
+
+class ExternalId(SQLModel, table=True):
+    """Which target object a source object became: lets updates update and resends not duplicate."""
+
+    __tablename__ = "external_id"
+    __table_args__ = (UniqueConstraint("integration_id", "entity", "source_key", name="uq_external_id"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    integration_id: str = Field(foreign_key="integration.id", index=True, max_length=32, ondelete="CASCADE")
+    entity: str = Field(max_length=40)  # customer | product | order | invoice | ...
+    source_key: str = Field(max_length=200)
+    target_id: str = Field(max_length=200)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts(onupdate=utcnow)
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    name: str = Field(max_length=200)
+    token_hash: str = Field(max_length=64, unique=True)
+    role: str = Field(max_length=20)
+    integration_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _ts()
+    revoked_at: datetime | None = _opt_ts()
+
+
+class WebhookReceipt(SQLModel, table=True):
+    """Every webhook that reached us, accepted or not (the audit trail of what the source said)."""
+
+    __tablename__ = "webhook_receipt"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    integration_id: str | None = Field(default=None, max_length=32, index=True)
+    system: str = Field(max_length=20)
+    event: str | None = Field(default=None, max_length=100)
+    source_ref: str | None = Field(default=None, max_length=200)
+    accepted: bool = Field(default=False)
+    reason: str | None = Field(default=None, max_length=500)
+    transfer_id: str | None = Field(default=None, max_length=32)
+    received_at: datetime = _ts()

@@ -1,0 +1,100 @@
+"""``bokbro demo``: the embedded default. One process: SQLite file, in-process Redis and worker, the
+sandboxes mounted in the same server with demo data, and a demo integration Rackbeat → Tripletex that is
+connected to fresh sandbox accounts at every start (sandbox state lives in memory)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+from backend.config import Settings
+from backend.db.models import Integration, System
+from backend.infra.crypto import generate_secret_key, new_token
+from backend.services import connections, integrations
+from backend.services.auth import authenticate
+from backend.services.context import AppContext
+
+log = logging.getLogger("bokbro.demo")
+
+
+def _kept(path: Path, make: str) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    path.write_text(make)
+    path.chmod(0o600)
+    return make
+
+
+def demo_settings(port: int, data_dir: Path, host: str = "127.0.0.1") -> tuple[Settings, str]:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = _kept(data_dir / "secret_key", generate_secret_key())
+    token = _kept(data_dir / "operator_token", new_token("op"))
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{(data_dir / 'bokbro.db').resolve()}",
+        redis_url="",
+        public_url=f"http://{host}:{port}",
+        secret_key=secret,
+        bootstrap_token=token,
+        embedded_worker=True,
+        sandboxes=True,
+        data_dir=data_dir,
+        sweeper_interval_seconds=5,
+    )
+    return settings, token
+
+
+async def connect_demo_integration(app: AppContext, token: str) -> str:
+    """Fresh demo accounts in the sandboxes, and the demo integration pointed at them."""
+    base = app.settings.public_url
+    async with httpx.AsyncClient(timeout=30) as http:
+        rb = (await http.post(f"{base}/sandbox/rackbeat/_control/accounts", json={"seed": "demo"})).json()
+        tx = (await http.post(f"{base}/sandbox/tripletex/_control/accounts", json={"seed": "demo"})).json()
+    principal = await authenticate(app, f"Bearer {token}")
+    existing = [i for i in await integrations.list_integrations(app, principal) if i.company_name == "Demo AS"]
+    integration: Integration = existing[0] if existing else await integrations.start_onboarding(
+        app, principal, company_name="Demo AS", contact_person="Kari Nordmann", email="kari@demo.example",
+        source=System.RACKBEAT, target=System.TRIPLETEX)
+    for system, creds in ((System.RACKBEAT, {"token": rb["token"]}),
+                          (System.TRIPLETEX, {"consumerToken": tx["consumerToken"],
+                                              "employeeToken": tx["employeeToken"]})):
+        row = await connections.save_connection(app, principal, integration_id=integration.id, system=system,
+                                                base_url=None, credentials=creds)
+        await connections.test_connection(app, principal, row.id)
+    return integration.id
+
+
+def run_demo(port: int, data_dir: Path, host: str = "127.0.0.1") -> None:
+    settings, token = demo_settings(port, data_dir, host)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    from backend.api.app import create_app
+
+    app = create_app(settings)
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+
+    async def main() -> None:
+        serving = asyncio.create_task(server.serve())
+        while not server.started:
+            if serving.done():
+                serving.result()
+                return
+            await asyncio.sleep(0.05)
+        integration_id = await connect_demo_integration(app.state.ctx, token)
+        print(f"""
+bokbro demo is running (embedded: SQLite in {data_dir}/, in-process Redis and worker, sandboxes).
+
+  GraphiQL      {settings.public_url}/graphql    header  Authorization: Bearer {token}
+  Admin page    {settings.public_url}/
+  Sandboxes     {settings.public_url}/sandbox/rackbeat/api   {settings.public_url}/sandbox/tripletex/v2
+  Demo integration "Demo AS" (Rackbeat -> Tripletex): {integration_id}
+
+Book an invoice in the Rackbeat sandbox and watch it arrive: see README, "Try it".
+Stop with Ctrl+C.
+""", flush=True)
+        await serving
+
+    asyncio.run(main())

@@ -1,0 +1,126 @@
+"""Known target errors → an explanation a bookkeeper understands, with the fix, in English and Norwegian.
+
+Matched on system, HTTP status, error code and field — never on message text, which comes in the
+token owner's language. Unknown errors keep the system's own message (shown beside the explanation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from backend.connectors.base import ConnectorError
+
+
+@dataclass(frozen=True)
+class Explanation:
+    key: str
+    en: str
+    no: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    system: str
+    status: int | None
+    code: str | None
+    field_contains: str | None
+    explanation: Explanation
+
+
+_RULES: tuple[Rule, ...] = (
+    Rule("tripletex", 422, None, "unitPriceIncludingVatCurrency", Explanation(
+        "vat_inclusive_price",
+        "The unit price must be inclusive VAT since the unit price on the order is inclusive VAT. bokbro sends "
+        "prices excluding VAT; check the invoice settings in Tripletex (Faktura → Innstillinger) and resend.",
+        "Enhetsprisen må være med mva fordi ordren er satt til priser med mva. bokbro sender priser uten mva; "
+        "sjekk fakturainnstillingene i Tripletex (Faktura → Innstillinger) og send på nytt.")),
+    Rule("tripletex", 422, None, "unitPriceExcludingVatCurrency", Explanation(
+        "vat_exclusive_price",
+        "The unit price must be exclusive VAT since the unit price on the order is exclusive VAT. Check the "
+        "price settings of the order in Tripletex and resend.",
+        "Enhetsprisen må være uten mva fordi ordren er satt til priser uten mva. Sjekk prisinnstillingene på "
+        "ordren i Tripletex og send på nytt.")),
+    Rule("tripletex", 422, None, "postalAddress", Explanation(
+        "ehf_needs_address",
+        "The customer is set up for EHF (electronic invoice), and EHF needs a postal address. Add the address "
+        "to the customer in Rackbeat, or turn off EHF as the default for new customers in Tripletex "
+        "(Faktura → Innstillinger → Elektronisk faktura), then resend.",
+        "Kunden er satt opp for EHF, og EHF krever postadresse. Legg inn adressen på kunden i Rackbeat, eller "
+        "skru av EHF som standard for nye kunder i Tripletex (Faktura → Innstillinger → Elektronisk faktura), "
+        "og send på nytt.")),
+    Rule("tripletex", 422, None, "bankAccount", Explanation(
+        "no_bank_account",
+        "Tripletex cannot create invoices before the company has registered a bank account number. Register "
+        "it in Tripletex (Selskap → Bankkontoer, account 1920), then resend this transfer.",
+        "Tripletex kan ikke lage fakturaer før selskapet har registrert et bankkontonummer. Registrer det i "
+        "Tripletex (Selskap → Bankkontoer, konto 1920), og send overføringen på nytt.")),
+    Rule("tripletex", 422, None, "vatType", Explanation(
+        "invalid_vat_code",
+        "The VAT code is invalid or inactive in Tripletex. Activate the VAT code in Tripletex (Regnskap → "
+        "Mva-innstillinger) or correct the VAT on the product group in Rackbeat, then resend.",
+        "Mva-koden er ugyldig eller inaktiv i Tripletex. Aktiver mva-koden i Tripletex (Regnskap → "
+        "Mva-innstillinger) eller rett mva på varegruppen i Rackbeat, og send på nytt.")),
+    Rule("tripletex", 422, None, "number", Explanation(
+        "product_number_in_use",
+        "The product number is already in use in Tripletex by another product. Rename one of them, or make "
+        "them the same product, then resend.",
+        "Produktnummeret er allerede i bruk av et annet produkt i Tripletex. Endre ett av dem, eller gjør dem "
+        "til samme produkt, og send på nytt.")),
+    Rule("tripletex", 422, None, "orderLines", Explanation(
+        "no_order_lines",
+        "The invoice has no lines Tripletex accepts. Check the lines of the invoice in Rackbeat and resend.",
+        "Fakturaen har ingen linjer Tripletex godtar. Sjekk fakturalinjene i Rackbeat og send på nytt.")),
+    Rule("tripletex", 422, None, "organizationNumber", Explanation(
+        "invalid_org_number",
+        "The customer's organisation number is not valid in Tripletex (9 digits for Norway, no spaces). "
+        "Correct it on the customer in Rackbeat and resend.",
+        "Kundens organisasjonsnummer er ikke gyldig i Tripletex (9 siffer for Norge, uten mellomrom). Rett det "
+        "på kunden i Rackbeat og send på nytt.")),
+    Rule("tripletex", 401, None, None, Explanation(
+        "auth",
+        "Tripletex did not accept the API keys. Create a new employee token in Tripletex and save it on the "
+        "connection, then resend.",
+        "Tripletex godtok ikke API-nøklene. Lag en ny ansattnøkkel i Tripletex og lagre den på koblingen, og send "
+        "på nytt.")),
+    Rule("tripletex", 403, None, None, Explanation(
+        "permission",
+        "The Tripletex API key lacks a permission this transfer needs (customers, products, orders or "
+        "invoices). Give the key access in Tripletex and resend.",
+        "API-nøkkelen i Tripletex mangler en tilgang denne overføringen trenger (kunder, produkter, ordre eller "
+        "fakturaer). Gi nøkkelen tilgang i Tripletex og send på nytt.")),
+    Rule("tripletex", 429, None, None, Explanation(
+        "rate_limit",
+        "Tripletex asked us to slow down. bokbro waits and tries again by itself.",
+        "Tripletex ba oss vente litt. bokbro venter og prøver igjen selv.")),
+    Rule("rackbeat", 401, None, None, Explanation(
+        "rackbeat_auth",
+        "Rackbeat did not accept the API key. Create a new API key in Rackbeat and save it on the connection.",
+        "Rackbeat godtok ikke API-nøkkelen. Lag en ny API-nøkkel i Rackbeat og lagre den på koblingen.")),
+    Rule("rackbeat", 404, None, None, Explanation(
+        "rackbeat_not_found",
+        "The document was not found in Rackbeat. Check the number.",
+        "Dokumentet finnes ikke i Rackbeat. Sjekk nummeret.")),
+)
+
+
+def explain(error: ConnectorError) -> Explanation | None:
+    for rule in _RULES:
+        if rule.system != error.system:
+            continue
+        if rule.status is not None and rule.status != error.status:
+            continue
+        if rule.code is not None and rule.code != error.code:
+            continue
+        if rule.field_contains is not None:
+            fields = [error.field or ""] + [str(d.get("field") or "") for d in error.details]
+            if not any(rule.field_contains in f for f in fields):
+                continue
+        return rule.explanation
+    if error.status is not None and error.status >= 500 or error.status is None:
+        return Explanation(
+            "unavailable",
+            f"{error.system.capitalize()} did not answer properly (it may be down or slow). bokbro retries by "
+            "itself; nothing needs to be done unless this keeps failing.",
+            f"{error.system.capitalize()} svarte ikke som det skulle (kan være nede eller tregt). bokbro prøver "
+            "igjen selv; ingenting må gjøres med mindre dette fortsetter å feile.")
+    return None

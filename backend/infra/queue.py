@@ -1,0 +1,27 @@
+"""The one seam between bokbro and arq: ``Queue.enqueue_transfer``.
+
+arq is only the trigger; the database is the source of truth. Job ids carry the transfer's ``job_seq``
+so that a re-enqueue (resend, retry, sweeper) is never swallowed by arq's uniqueness check while an
+older job id still lingers after a crashed worker.
+"""
+
+from __future__ import annotations
+
+from arq.connections import ArqRedis
+
+RUN_TRANSFER = "run_transfer"
+
+
+class Queue:
+    def __init__(self, redis: ArqRedis, prefix: str) -> None:
+        self.redis = redis
+        self.name = f"{prefix}:queue"
+
+    async def enqueue_transfer(self, transfer_id: str, job_seq: int, defer_seconds: float = 0) -> None:
+        await self.redis.enqueue_job(
+            RUN_TRANSFER,
+            transfer_id,
+            _job_id=f"transfer:{transfer_id}:{job_seq}",
+            _queue_name=self.name,
+            _defer_by=defer_seconds if defer_seconds > 0 else None,
+        )

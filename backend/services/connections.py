@@ -1,0 +1,184 @@
+"""Credentials for each side of an integration, the connection test, and webhook registration."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import select
+
+from backend.connectors.base import ConnectorError
+from backend.db.models import Connection, ConnectionStatus, Integration, System, utcnow
+from backend.services.auth import Principal
+from backend.services.connector_factory import (
+    default_base_url,
+    rackbeat_client,
+    tripletex_client,
+    validate_credentials,
+)
+from backend.services.context import AppContext
+from backend.services.errors import InvalidInput, NotFound
+
+log = logging.getLogger(__name__)
+
+# Rackbeat events bokbro listens to, and what each one transfers.
+RACKBEAT_WEBHOOK_EVENTS = ("invoice.booked",)
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "ok": self.ok, "message": self.message}
+
+
+async def save_connection(
+    ctx: AppContext, principal: Principal, *, integration_id: str, system: System,
+    base_url: str | None, credentials: Any,
+) -> Connection:
+    principal.require(integration_id)
+    creds = validate_credentials(system, credentials)
+    if base_url is not None and not base_url.startswith(("http://", "https://")):
+        raise InvalidInput("baseUrl must be an http(s) URL", field="baseUrl")
+    async with ctx.db.session() as s:
+        integration = await s.get(Integration, integration_id)
+        if integration is None:
+            raise NotFound(f"integration {integration_id} not found")
+        if system.value not in (integration.source, integration.target):
+            raise InvalidInput(
+                f"this integration connects {integration.source} to {integration.target}, not {system.value}",
+                field="system",
+            )
+        row = (await s.exec(select(Connection).where(
+            Connection.integration_id == integration_id, Connection.system == system.value))).first()
+        if row is None:
+            row = Connection(integration_id=integration_id, system=system.value, credentials_encrypted="")
+        row.base_url = base_url.rstrip("/") if base_url else None
+        row.credentials_encrypted = ctx.box.encrypt(creds)
+        row.status = ConnectionStatus.UNTESTED.value
+        row.checks = []
+        s.add(row)
+        await s.commit()
+        await s.refresh(row)
+    return row
+
+
+async def connections_of(ctx: AppContext, integration_id: str) -> Sequence[Connection]:
+    async with ctx.db.session() as s:
+        return (await s.exec(select(Connection).where(Connection.integration_id == integration_id))).all()
+
+
+async def get_connection(ctx: AppContext, principal: Principal, connection_id: str) -> Connection:
+    async with ctx.db.session() as s:
+        row = await s.get(Connection, connection_id)
+    if row is None or not principal.can_access(row.integration_id):
+        raise NotFound(f"connection {connection_id} not found")
+    return row
+
+
+async def _check(name: str, ok_message: str, call: Callable[[], Awaitable[Any]]) -> Check:
+    try:
+        await call()
+        return Check(name, True, ok_message)
+    except ConnectorError as exc:
+        return Check(name, False, f"{exc.message} (HTTP {exc.status})" if exc.status else exc.message)
+
+
+async def _test_rackbeat(ctx: AppContext, row: Connection) -> list[Check]:
+    client = rackbeat_client(ctx, row, None)
+    checks = [await _check("authentication", "the API key is valid", client.get_self)]
+    if not checks[0].ok:
+        return checks
+    for name, call in (
+        ("customers", lambda: client.list_customer_groups()),
+        ("products", lambda: client.list_product_groups()),
+        ("customer invoices", lambda: _first(client.iter_customer_invoices())),
+    ):
+        checks.append(await _check(name, f"{name} can be read", call))
+    webhook_url = f"{ctx.settings.public_url.rstrip('/')}/webhooks/rackbeat/{row.integration_id}"
+    try:
+        tokens = {}
+        for event in RACKBEAT_WEBHOOK_EVENTS:
+            hook = await client.ensure_webhook(event, webhook_url)
+            tokens[event] = str(hook["token"])
+        row.webhook_secret_encrypted = ctx.box.encrypt(tokens)
+        checks.append(Check("webhooks", True, f"registered {', '.join(RACKBEAT_WEBHOOK_EVENTS)} → {webhook_url}"))
+    except ConnectorError as exc:
+        checks.append(Check("webhooks", False, f"could not register webhooks: {exc.message}"))
+    return checks
+
+
+async def _first(iterator: Any) -> None:
+    async for _ in iterator:
+        break
+
+
+async def _test_tripletex(ctx: AppContext, row: Connection) -> list[Check]:
+    client = tripletex_client(ctx, row, None)
+    checks = [await _check("authentication", "a session token was created from the consumer and employee token",
+                           client.who_am_i)]
+    if not checks[0].ok:
+        return checks
+    for name, call in (
+        ("customers", lambda: client.find_customer_by_number(0)),
+        ("products", lambda: client.find_product_by_number("0")),
+        ("VAT types", client.list_vat_types),
+        ("invoice payment types", client.list_payment_types),
+    ):
+        checks.append(await _check(name, f"{name} can be read", call))
+    try:
+        ok = await client.bank_account_registered()
+        checks.append(Check("bank account number", ok,
+                            "the company has a bank account number" if ok else
+                            "the company has no bank account number: Tripletex refuses invoices until one is "
+                            "registered (Company → Bank accounts)"))
+    except ConnectorError as exc:
+        checks.append(Check("bank account number", False, exc.message))
+    return checks
+
+
+async def test_connection(ctx: AppContext, principal: Principal, connection_id: str) -> Connection:
+    row = await get_connection(ctx, principal, connection_id)
+    system = System(row.system)
+    if system is System.RACKBEAT:
+        checks = await _test_rackbeat(ctx, row)
+    elif system is System.TRIPLETEX:
+        checks = await _test_tripletex(ctx, row)
+    else:
+        checks = [Check("connector", False, f"{system.value} connections are not testable yet")]
+    async with ctx.db.session() as s:
+        fresh = await s.get(Connection, row.id)
+        assert fresh is not None
+        fresh.checks = [c.as_dict() for c in checks]
+        fresh.status = (ConnectionStatus.OK if all(c.ok for c in checks) else ConnectionStatus.FAILED).value
+        fresh.last_tested_at = utcnow()
+        if row.webhook_secret_encrypted:
+            fresh.webhook_secret_encrypted = row.webhook_secret_encrypted
+        s.add(fresh)
+        await s.commit()
+        await s.refresh(fresh)
+    return fresh
+
+
+async def verify_webhook_token(ctx: AppContext, integration_id: str, system: System, event: str,
+                               token: str | None) -> bool:
+    """Constant-time check of a webhook's token against the one the source gave us at registration."""
+    if not token:
+        return False
+    async with ctx.db.session() as s:
+        row = (await s.exec(select(Connection).where(
+            Connection.integration_id == integration_id, Connection.system == system.value))).first()
+    if row is None or not row.webhook_secret_encrypted:
+        return False
+    tokens: dict[str, str] = ctx.box.decrypt(row.webhook_secret_encrypted)
+    return any(hmac.compare_digest(token.encode(), t.encode()) for t in tokens.values())
+
+
+def base_url_of(ctx: AppContext, row: Connection) -> str:
+    return row.base_url or default_base_url(ctx, System(row.system))

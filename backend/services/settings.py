@@ -1,0 +1,43 @@
+"""Operating settings of an integration; can be changed at any time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from backend.db.models import IntegrationSettings, TransferMode
+from backend.services.auth import Principal
+from backend.services.context import AppContext
+from backend.services.errors import NotFound
+
+
+@dataclass
+class SettingsUpdate:
+    invoice_transfer_mode: TransferMode | None = None
+    send_invoice_to_customer: bool | None = None
+
+
+async def get_settings(ctx: AppContext, principal: Principal, integration_id: str) -> IntegrationSettings:
+    principal.require(integration_id)
+    async with ctx.db.session() as s:
+        row = await s.get(IntegrationSettings, integration_id)
+    if row is None:
+        raise NotFound(f"integration {integration_id} not found")
+    return row
+
+
+async def update_settings(
+    ctx: AppContext, principal: Principal, integration_id: str, update: SettingsUpdate
+) -> IntegrationSettings:
+    principal.require(integration_id)
+    async with ctx.db.session() as s:
+        row = await s.get(IntegrationSettings, integration_id)
+        if row is None:
+            raise NotFound(f"integration {integration_id} not found")
+        if update.invoice_transfer_mode is not None:
+            row.invoice_transfer_mode = update.invoice_transfer_mode.value
+        if update.send_invoice_to_customer is not None:
+            row.send_invoice_to_customer = update.send_invoice_to_customer
+        s.add(row)
+        await s.commit()
+        await s.refresh(row)
+    return row

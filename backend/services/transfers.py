@@ -1,0 +1,421 @@
+"""Transfers: request (idempotent), run (leased, exactly-once in the ledger), retry, resend, sweep, list.
+
+The rules that keep the ledger free of duplicates:
+- one row per (integration, kind, source document): the idempotency key is unique in the database, so a
+  repeated webhook or mutation finds the row that exists instead of making a second one;
+- a job only runs a transfer after winning a conditional UPDATE (the lease): two jobs for one transfer
+  never run at once; a worker that dies loses its lease and the sweeper hands the row to another;
+- the pipe looks the document up in the target by our reference before it creates anything, so a run
+  after a crash between the target's commit and ours finds the document instead of making a second one;
+- jobs are enqueued only after the transaction that queued the row has committed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from backend.connectors.base import ConnectorError, Exchange, PermanentError, RetryableError
+from backend.db.models import (
+    ACTIVE_STATUSES,
+    DOCUMENT_KINDS,
+    Integration,
+    IntegrationSettings,
+    Transfer,
+    TransferAttempt,
+    TransferKind,
+    TransferMode,
+    TransferStatus,
+    utcnow,
+)
+from backend.flows.explanations import explain
+from backend.services import pipes
+from backend.services.auth import Principal
+from backend.services.context import AppContext
+from backend.services.errors import InvalidInput, NotFound
+
+log = logging.getLogger(__name__)
+
+TOPIC_TRANSFER = "transfer"
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything we store is UTC."""
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def idempotency_key(kind: TransferKind, source_ref: str) -> str:
+    return f"{kind.value}:{source_ref}"
+
+
+def normalise_source_ref(kind: TransferKind, source_ref: str) -> str:
+    ref = source_ref.strip()
+    if not ref:
+        raise InvalidInput("sourceRef must not be empty", field="sourceRef")
+    if len(ref) > 200:
+        raise InvalidInput("sourceRef is longer than 200 characters", field="sourceRef")
+    if kind in (TransferKind.INVOICE, TransferKind.ORDER, TransferKind.PURCHASE_ORDER,
+                TransferKind.CUSTOMER, TransferKind.SUPPLIER):
+        if not ref.isdigit():
+            raise InvalidInput(f"a {kind.value.lower().replace('_', ' ')} number is a whole number, not '{ref}'",
+                               field="sourceRef")
+        ref = str(int(ref))
+    return ref
+
+
+# -- requesting -------------------------------------------------------------------------------------
+
+
+def _should_requeue(row: Transfer, trigger: str) -> bool:
+    status = TransferStatus(row.status)
+    if status in ACTIVE_STATUSES:
+        return False  # already on its way: coalesce
+    if trigger == "resend":
+        return True
+    if TransferKind(row.kind) in DOCUMENT_KINDS:
+        # A document is transferred once; asking again for a succeeded one is a no-op. A failed one is
+        # retried when somebody asks for it explicitly; a repeated webhook does not re-run a failure.
+        return status is TransferStatus.FAILED and trigger == "manual"
+    return True  # entities: a new notification means a new version to carry over
+
+
+async def request_transfer(
+    ctx: AppContext,
+    integration_id: str,
+    kind: TransferKind,
+    source_ref: str,
+    *,
+    mode: TransferMode | None = None,
+    trigger: str = "manual",
+    send_email: bool | None = None,
+) -> Transfer:
+    ref = normalise_source_ref(kind, source_ref)
+    key = idempotency_key(kind, ref)
+    enqueue = False
+    async with ctx.db.session() as s:
+        integration = await s.get(Integration, integration_id)
+        if integration is None:
+            raise NotFound(f"integration {integration_id} not found")
+        if mode is None and kind is TransferKind.INVOICE:
+            settings = await s.get(IntegrationSettings, integration_id)
+            mode = TransferMode(settings.invoice_transfer_mode) if settings else TransferMode.INVOICE
+        row = (await s.exec(select(Transfer).where(
+            Transfer.integration_id == integration_id, Transfer.idempotency_key == key))).first()
+        if row is None:
+            row = Transfer(
+                integration_id=integration_id, kind=kind.value, source_system=integration.source,
+                target_system=integration.target, source_ref=ref, idempotency_key=key,
+                mode=mode.value if mode else None, trigger=trigger, send_email=send_email, job_seq=1,
+            )
+            s.add(row)
+            try:
+                await s.commit()
+                enqueue = True
+            except IntegrityError:
+                # Another request inserted the same key at the same moment: that one wins.
+                await s.rollback()
+                row = (await s.exec(select(Transfer).where(
+                    Transfer.integration_id == integration_id, Transfer.idempotency_key == key))).one()
+        elif _should_requeue(row, trigger):
+            old_seq = row.job_seq
+            values: dict[str, Any] = {
+                "status": TransferStatus.QUEUED.value, "job_seq": old_seq + 1, "trigger": trigger,
+                "next_attempt_at": None, "lease_owner": None, "lease_until": None, "finished_at": None,
+                "updated_at": utcnow(),
+            }
+            if mode is not None:
+                values["mode"] = mode.value
+            if send_email is not None:
+                values["send_email"] = send_email
+            result = await s.exec(  # type: ignore[call-overload]
+                update(Transfer).where(col(Transfer.id) == row.id, col(Transfer.job_seq) == old_seq,
+                                       col(Transfer.status).not_in([st.value for st in ACTIVE_STATUSES]))
+                .values(**values))
+            await s.commit()
+            enqueue = result.rowcount == 1
+            refreshed = await s.get(Transfer, row.id, populate_existing=True)
+            assert refreshed is not None
+            row = refreshed
+    if enqueue:
+        await ctx.queue.enqueue_transfer(row.id, row.job_seq)
+        await publish(ctx, row)
+    return row
+
+
+async def resend_transfer(ctx: AppContext, principal: Principal, transfer_id: str,
+                          mode: TransferMode | None, send_email: bool | None = None) -> Transfer:
+    row = await get_transfer(ctx, principal, transfer_id)
+    return await request_transfer(ctx, row.integration_id, TransferKind(row.kind), row.source_ref,
+                                  mode=mode, trigger="resend", send_email=send_email)
+
+
+# -- reading ----------------------------------------------------------------------------------------
+
+
+async def get_transfer(ctx: AppContext, principal: Principal, transfer_id: str) -> Transfer:
+    async with ctx.db.session() as s:
+        row = await s.get(Transfer, transfer_id)
+    if row is None or not principal.can_access(row.integration_id):
+        raise NotFound(f"transfer {transfer_id} not found")
+    return row
+
+
+async def attempts_of(ctx: AppContext, transfer_ids: Sequence[str]) -> dict[str, list[TransferAttempt]]:
+    async with ctx.db.session() as s:
+        rows = (await s.exec(select(TransferAttempt).where(col(TransferAttempt.transfer_id).in_(transfer_ids))
+                             .order_by(col(TransferAttempt.number)))).all()
+    out: dict[str, list[TransferAttempt]] = {tid: [] for tid in transfer_ids}
+    for r in rows:
+        out[r.transfer_id].append(r)
+    return out
+
+
+@dataclass
+class TransferPage:
+    rows: list[Transfer]
+    has_next_page: bool
+    end_cursor: str | None
+
+
+def encode_cursor(row: Transfer) -> str:
+    created = as_utc(row.created_at)
+    assert created is not None
+    return base64.urlsafe_b64encode(json.dumps([created.isoformat(), row.id]).encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        created, tid = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return datetime.fromisoformat(created), str(tid)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput("'after' is not a cursor this API handed out", field="after") from exc
+
+
+async def list_transfers(
+    ctx: AppContext, principal: Principal, *, integration_id: str | None,
+    statuses: Sequence[TransferStatus] | None, kinds: Sequence[TransferKind] | None,
+    search: str | None = None, first: int = 50, after: str | None = None,
+) -> TransferPage:
+    """Newest first, keyset-paged on (created_at, id) so that any depth costs the same."""
+    if first < 1 or first > 500:
+        raise InvalidInput("first must be between 1 and 500", field="first")
+    stmt = select(Transfer)
+    if integration_id is not None:
+        principal.require(integration_id)
+        stmt = stmt.where(Transfer.integration_id == integration_id)
+    elif not principal.is_operator:
+        stmt = stmt.where(col(Transfer.integration_id).in_(principal.integration_ids or {""}))
+    if statuses:
+        stmt = stmt.where(col(Transfer.status).in_([st.value for st in statuses]))
+    if kinds:
+        stmt = stmt.where(col(Transfer.kind).in_([k.value for k in kinds]))
+    if search:
+        stmt = stmt.where(col(Transfer.source_ref).contains(search.strip()))
+    if after:
+        created, tid = decode_cursor(after)
+        if ctx.db.is_sqlite:
+            created = created.replace(tzinfo=None)
+        stmt = stmt.where(or_(col(Transfer.created_at) < created,
+                              and_(col(Transfer.created_at) == created, col(Transfer.id) < tid)))
+    stmt = stmt.order_by(col(Transfer.created_at).desc(), col(Transfer.id).desc()).limit(first + 1)
+    async with ctx.db.session() as s:
+        rows = list((await s.exec(stmt)).all())
+    has_next = len(rows) > first
+    rows = rows[:first]
+    return TransferPage(rows, has_next, encode_cursor(rows[-1]) if rows else None)
+
+
+# -- running ----------------------------------------------------------------------------------------
+
+
+def transfer_event(row: Transfer) -> dict[str, Any]:
+    return {"id": row.id, "integrationId": row.integration_id, "status": row.status}
+
+
+async def publish(ctx: AppContext, row: Transfer) -> None:
+    await ctx.events.publish(TOPIC_TRANSFER, transfer_event(row))
+
+
+async def _claim(ctx: AppContext, transfer_id: str) -> Transfer | None:
+    now = utcnow()
+    lease_until = now + timedelta(seconds=ctx.settings.transfer_lease_seconds)
+    async with ctx.db.session() as s:
+        result = await s.exec(  # type: ignore[call-overload]
+            update(Transfer)
+            .where(
+                col(Transfer.id) == transfer_id,
+                or_(
+                    col(Transfer.status) == TransferStatus.QUEUED.value,
+                    col(Transfer.status) == TransferStatus.RETRYING.value,
+                    and_(col(Transfer.status) == TransferStatus.RUNNING.value, col(Transfer.lease_until) < now),
+                ),
+            )
+            .values(status=TransferStatus.RUNNING.value, lease_owner=ctx.worker_id, lease_until=lease_until,
+                    attempts=Transfer.attempts + 1, started_at=now, updated_at=now, next_attempt_at=None)
+        )
+        if result.rowcount != 1:
+            await s.rollback()
+            return None
+        row = await s.get(Transfer, transfer_id, populate_existing=True)
+        assert row is not None
+        s.add(TransferAttempt(transfer_id=row.id, number=row.attempts, worker=ctx.worker_id))
+        await s.commit()
+    return row
+
+
+def backoff_seconds(ctx: AppContext, attempt: int, retry_after: float | None) -> float:
+    base = min(ctx.settings.retry_max_seconds, ctx.settings.retry_base_seconds * (2 ** max(0, attempt - 1)))
+    jittered = base * (0.5 + random.random() / 2)
+    if retry_after is not None:
+        return min(ctx.settings.retry_max_seconds, max(retry_after, 0.2))
+    return jittered
+
+
+async def _finish(
+    ctx: AppContext, row: Transfer, *, status: TransferStatus, exchanges: list[Exchange],
+    result: pipes.PipeResult | None = None, error: ConnectorError | None = None,
+    error_message: str | None = None, next_attempt_at: datetime | None = None,
+) -> Transfer | None:
+    now = utcnow()
+    values: dict[str, Any] = {"status": status.value, "updated_at": now, "lease_owner": None,
+                              "lease_until": None, "next_attempt_at": next_attempt_at}
+    if status is TransferStatus.SUCCEEDED and result is not None:
+        values.update(target_ref=result.target_ref, target_url=result.target_url, error_code=None,
+                      error_message=None, error_explanation=None, error_explanation_no=None, finished_at=now)
+    if status in (TransferStatus.FAILED, TransferStatus.RETRYING):
+        code = None
+        if error is not None:
+            code = f"{error.system.upper()}_{error.status or 'NETWORK'}" + (f"_{error.code}" if error.code else "")
+        explanation = explain(error) if error is not None else None
+        values.update(
+            error_code=code or "INTERNAL",
+            error_message=error_message,
+            error_explanation=explanation.en if explanation else None,
+            error_explanation_no=explanation.no if explanation else None,
+        )
+        if status is TransferStatus.FAILED:
+            values["finished_at"] = now
+    if status is TransferStatus.RETRYING:
+        values["job_seq"] = row.job_seq + 1
+    async with ctx.db.session() as s:
+        outcome = await s.exec(  # type: ignore[call-overload]
+            update(Transfer).where(col(Transfer.id) == row.id, col(Transfer.lease_owner) == ctx.worker_id,
+                                   col(Transfer.status) == TransferStatus.RUNNING.value)
+            .values(**values))
+        if outcome.rowcount != 1:
+            # Our lease ran out and someone else took the transfer over; their outcome stands.
+            await s.rollback()
+            log.warning("transfer %s: lease lost before finishing; leaving it to its new owner", row.id)
+            return None
+        attempt = (await s.exec(select(TransferAttempt).where(
+            TransferAttempt.transfer_id == row.id, TransferAttempt.number == row.attempts))).first()
+        if attempt is not None:
+            attempt.status = status.value
+            attempt.finished_at = now
+            attempt.exchanges = [e.as_dict() for e in exchanges]
+            if status is not TransferStatus.SUCCEEDED:
+                attempt.error_code = values.get("error_code")
+                attempt.error_message = error_message
+            s.add(attempt)
+        if result is not None:
+            for entity, source_key, target_id in result.external_ids:
+                await pipes.remember_external_id(s, row.integration_id, entity, source_key, target_id)
+        await s.commit()
+        fresh = await s.get(Transfer, row.id, populate_existing=True)
+    return fresh
+
+
+async def run_transfer(ctx: AppContext, transfer_id: str) -> TransferStatus | None:
+    """The job: run one transfer if this worker wins its lease. Returns the status it ended in."""
+    row = await _claim(ctx, transfer_id)
+    if row is None:
+        return None  # someone else has it, or it is already done
+    await publish(ctx, row)
+    exchanges: list[Exchange] = []
+    final: Transfer | None
+    try:
+        result = await pipes.execute(ctx, row, exchanges.append)
+    except PermanentError as exc:
+        final = await _finish(ctx, row, status=TransferStatus.FAILED, exchanges=exchanges, error=exc,
+                              error_message=str(exc))
+    except RetryableError as exc:
+        final = await _retry_or_fail(ctx, row, exchanges, exc, str(exc), exc.retry_after)
+    except pipes.SourceProblem as exc:
+        final = await _finish(ctx, row, status=TransferStatus.FAILED, exchanges=exchanges,
+                              error_message=exc.message)
+        if final is not None:
+            await _set_explanation(ctx, final, exc.explanation_en, exc.explanation_no)
+    except Exception as exc:  # a bug or an unforeseen failure: retry, keep the reason
+        log.exception("transfer %s failed unexpectedly", row.id)
+        final = await _retry_or_fail(ctx, row, exchanges, None, f"internal error: {type(exc).__name__}: {exc}",
+                                     None)
+    else:
+        final = await _finish(ctx, row, status=TransferStatus.SUCCEEDED, exchanges=exchanges, result=result)
+    if final is None:
+        return None
+    await publish(ctx, final)
+    if TransferStatus(final.status) is TransferStatus.RETRYING and final.next_attempt_at is not None:
+        delay = (as_utc(final.next_attempt_at) or utcnow()) - utcnow()
+        await ctx.queue.enqueue_transfer(final.id, final.job_seq, max(0.0, delay.total_seconds()))
+    return TransferStatus(final.status)
+
+
+async def _set_explanation(ctx: AppContext, row: Transfer, en: str | None, no: str | None) -> None:
+    async with ctx.db.session() as s:
+        await s.exec(update(Transfer).where(col(Transfer.id) == row.id)  # type: ignore[call-overload]
+                     .values(error_explanation=en, error_explanation_no=no))
+        await s.commit()
+    row.error_explanation, row.error_explanation_no = en, no
+
+
+async def _retry_or_fail(
+    ctx: AppContext, row: Transfer, exchanges: list[Exchange], error: ConnectorError | None,
+    message: str, retry_after: float | None,
+) -> Transfer | None:
+    if row.attempts >= ctx.settings.max_attempts:
+        return await _finish(ctx, row, status=TransferStatus.FAILED, exchanges=exchanges, error=error,
+                             error_message=f"gave up after {row.attempts} attempts: {message}")
+    delay = backoff_seconds(ctx, row.attempts, retry_after)
+    return await _finish(ctx, row, status=TransferStatus.RETRYING, exchanges=exchanges, error=error,
+                         error_message=message, next_attempt_at=utcnow() + timedelta(seconds=delay))
+
+
+async def sweep(ctx: AppContext) -> int:
+    """Re-enqueue transfers whose job was lost: QUEUED or RETRYING long past due, RUNNING past the lease.
+    Returns how many were handed out again."""
+    now = utcnow()
+    grace = timedelta(seconds=ctx.settings.transfer_lease_seconds)
+    async with ctx.db.session() as s:
+        stale = (await s.exec(
+            select(Transfer).where(or_(
+                and_(col(Transfer.status) == TransferStatus.QUEUED.value, col(Transfer.updated_at) < now - grace),
+                and_(col(Transfer.status) == TransferStatus.RETRYING.value,
+                     col(Transfer.next_attempt_at) < now - grace),
+                and_(col(Transfer.status) == TransferStatus.RUNNING.value, col(Transfer.lease_until) < now),
+            )).limit(500)
+        )).all()
+        handed: list[tuple[str, int]] = []
+        for row in stale:
+            result = await s.exec(  # type: ignore[call-overload]
+                update(Transfer).where(col(Transfer.id) == row.id, col(Transfer.job_seq) == row.job_seq)
+                .values(job_seq=row.job_seq + 1, updated_at=now))
+            if result.rowcount == 1:
+                handed.append((row.id, row.job_seq + 1))
+        await s.commit()
+    for transfer_id, seq in handed:
+        await ctx.queue.enqueue_transfer(transfer_id, seq)
+    if handed:
+        log.info("sweeper re-enqueued %d transfer(s)", len(handed))
+    return len(handed)

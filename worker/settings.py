@@ -1,0 +1,86 @@
+"""arq worker: ``bokbro worker`` (or ``arq worker.settings.WorkerSettings``).
+
+Jobs call services; the database is the source of truth, arq only the trigger. Each worker also runs the
+sweeper, which hands transfers whose job got lost (dead worker, lost Redis data) to a live worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from arq.worker import Worker, func
+
+from backend.config import Settings, get_settings
+from backend.services import transfers
+from backend.services.context import AppContext
+
+log = logging.getLogger(__name__)
+
+
+async def run_transfer(ctx: dict[str, Any], transfer_id: str) -> str | None:
+    app: AppContext = ctx["app"]
+    status = await transfers.run_transfer(app, transfer_id)
+    return status.value if status else None
+
+
+async def sweeper_loop(app: AppContext) -> None:
+    while True:
+        try:
+            await transfers.sweep(app)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("sweeper round failed")
+        await asyncio.sleep(app.settings.sweeper_interval_seconds)
+
+
+def build_worker(app: AppContext, *, handle_signals: bool) -> Worker:
+    settings = app.settings
+    sweeper: dict[str, asyncio.Task[None]] = {}
+
+    async def on_startup(ctx: dict[str, Any]) -> None:
+        sweeper["task"] = asyncio.create_task(sweeper_loop(app), name="bokbro-sweeper")
+
+    async def on_shutdown(ctx: dict[str, Any]) -> None:
+        task = sweeper.pop("task", None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    return Worker(
+        functions=[func(run_transfer, name="run_transfer", timeout=settings.job_timeout_seconds, max_tries=1)],
+        queue_name=app.queue.name,
+        redis_pool=app.redis,
+        ctx={"app": app},
+        on_startup=on_startup,
+        on_shutdown=on_shutdown,
+        handle_signals=handle_signals,
+        max_jobs=10,
+        poll_delay=0.2,
+        keep_result=60,
+        job_timeout=settings.job_timeout_seconds,
+    )
+
+
+async def run_standalone(settings: Settings | None = None) -> None:
+    """A worker process of its own (production / scale-out)."""
+    settings = settings or get_settings()
+    app = AppContext.create(settings)
+    worker = build_worker(app, handle_signals=True)
+    try:
+        await worker.async_run()
+    finally:
+        await worker.close()
+        await app.close()
+
+
+class WorkerSettings:
+    """For ``arq worker.settings.WorkerSettings``: the same worker ``bokbro worker`` runs."""
+
+    @staticmethod
+    def create() -> Worker:  # pragma: no cover - convenience for the arq CLI users
+        return build_worker(AppContext.create(get_settings()), handle_signals=True)
