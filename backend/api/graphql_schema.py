@@ -127,7 +127,8 @@ class Connection:
     @classmethod
     def of(cls, row: models.Connection) -> Connection:
         return cls(
-            id=strawberry.ID(row.id), integration_id=strawberry.ID(row.integration_id), system=models.System(row.system),
+            id=strawberry.ID(row.id), integration_id=strawberry.ID(row.integration_id),
+            system=models.System(row.system),
             base_url=row.base_url, status=models.ConnectionStatus(row.status),
             checks=[ConnectionCheck(name=c["name"], ok=c["ok"], message=c["message"]) for c in row.checks],
             last_tested_at=_utc(row.last_tested_at), webhooks_registered=bool(row.webhook_secret_encrypted),

@@ -12,11 +12,12 @@ Error classes decide what the worker does:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -133,7 +134,7 @@ class ConnectorError(Exception):
     field: str | None = None
     retryable: bool = False
     retry_after: float | None = None
-    details: list[dict[str, Any]] = field(default_factory=list)
+    details: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     request_id: str | None = None
 
     def __post_init__(self) -> None:

@@ -116,7 +116,7 @@ def explain(error: ConnectorError) -> Explanation | None:
             if not any(rule.field_contains in f for f in fields):
                 continue
         return rule.explanation
-    if error.status is not None and error.status >= 500 or error.status is None:
+    if (error.status is not None and error.status >= 500) or error.status is None:
         return Explanation(
             "unavailable",
             f"{error.system.capitalize()} did not answer properly (it may be down or slow). bokbro retries by "

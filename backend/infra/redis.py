@@ -17,7 +17,7 @@ def create_redis(url: str, fake_server: fakeredis.FakeServer | None = None) -> A
     if url:
         return ArqRedis(connection_pool=ConnectionPool.from_url(url))
     server = fake_server or fakeredis.FakeServer()
-    pool = ConnectionPool(connection_class=fakeredis.FakeAsyncConnection, server=server)
+    pool = ConnectionPool(connection_class=fakeredis.FakeAsyncConnection, server=server)  # type: ignore[arg-type]
     redis = ArqRedis(connection_pool=pool)
     _patch_info(redis)
     return redis

@@ -11,8 +11,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.canonical import Customer, Product, SalesDocument
 from backend.connectors.base import ExchangeHook, ValidationError
@@ -141,7 +141,9 @@ class TripletexTarget:
         result.external_ids.append(("product", product.number, str(found["id"])))
         return int(found["id"])
 
-    async def _find_invoice_of_order(self, document: SalesDocument, order: dict[str, object]) -> dict[str, object] | None:
+    async def _find_invoice_of_order(
+        self, document: SalesDocument, order: dict[str, object]
+    ) -> dict[str, object] | None:
         date_from, date_to = tripletex_flow.search_window(document.document_date)
         customer = order.get("customer")
         customer_id = customer.get("id") if isinstance(customer, dict) else None
@@ -220,7 +222,7 @@ class TripletexTarget:
 
 async def remember_external_id(s: AsyncSession, integration_id: str, entity: str, source_key: str,
                                target_id: str) -> None:
-    row = (await s.exec(select(ExternalId).where(  # type: ignore[attr-defined]
+    row = (await s.exec(select(ExternalId).where(
         ExternalId.integration_id == integration_id, ExternalId.entity == entity,
         ExternalId.source_key == source_key))).first()
     if row is None:
@@ -233,10 +235,10 @@ async def remember_external_id(s: AsyncSession, integration_id: str, entity: str
 async def _load(ctx: AppContext, transfer: Transfer) -> tuple[dict[str, Connection], IntegrationSettings,
                                                                dict[tuple[str, str], str]]:
     async with ctx.db.session() as s:
-        connections = {c.system: c for c in (await s.exec(select(Connection).where(  # type: ignore[attr-defined]
+        connections = {c.system: c for c in (await s.exec(select(Connection).where(
             Connection.integration_id == transfer.integration_id))).all()}
         settings = await s.get(IntegrationSettings, transfer.integration_id)
-        known = {(e.entity, e.source_key): e.target_id for e in (await s.exec(select(ExternalId).where(  # type: ignore[attr-defined]
+        known = {(e.entity, e.source_key): e.target_id for e in (await s.exec(select(ExternalId).where(
             ExternalId.integration_id == transfer.integration_id,
             ExternalId.source_key == transfer.source_ref))).all()}
     assert settings is not None

@@ -56,6 +56,11 @@ def as_utc(value: datetime | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def _rowcount(result: object) -> int:
+    """Rows an UPDATE touched (SQLAlchemy types ``execute`` as a plain Result)."""
+    return int(getattr(result, "rowcount", 0))
+
+
 def idempotency_key(kind: TransferKind, source_ref: str) -> str:
     return f"{kind.value}:{source_ref}"
 
@@ -139,12 +144,12 @@ async def request_transfer(
                 values["mode"] = mode.value
             if send_email is not None:
                 values["send_email"] = send_email
-            result = await s.exec(  # type: ignore[call-overload]
+            result = await s.execute(
                 update(Transfer).where(col(Transfer.id) == row.id, col(Transfer.job_seq) == old_seq,
                                        col(Transfer.status).not_in([st.value for st in ACTIVE_STATUSES]))
                 .values(**values))
             await s.commit()
-            enqueue = result.rowcount == 1
+            enqueue = _rowcount(result) == 1
             refreshed = await s.get(Transfer, row.id, populate_existing=True)
             assert refreshed is not None
             row = refreshed
@@ -252,7 +257,7 @@ async def _claim(ctx: AppContext, transfer_id: str) -> Transfer | None:
     now = utcnow()
     lease_until = now + timedelta(seconds=ctx.settings.transfer_lease_seconds)
     async with ctx.db.session() as s:
-        result = await s.exec(  # type: ignore[call-overload]
+        result = await s.execute(
             update(Transfer)
             .where(
                 col(Transfer.id) == transfer_id,
@@ -265,7 +270,7 @@ async def _claim(ctx: AppContext, transfer_id: str) -> Transfer | None:
             .values(status=TransferStatus.RUNNING.value, lease_owner=ctx.worker_id, lease_until=lease_until,
                     attempts=Transfer.attempts + 1, started_at=now, updated_at=now, next_attempt_at=None)
         )
-        if result.rowcount != 1:
+        if _rowcount(result) != 1:
             await s.rollback()
             return None
         row = await s.get(Transfer, transfer_id, populate_existing=True)
@@ -280,7 +285,7 @@ def backoff_seconds(ctx: AppContext, attempt: int, retry_after: float | None) ->
     jittered = base * (0.5 + random.random() / 2)
     if retry_after is not None:
         return min(ctx.settings.retry_max_seconds, max(retry_after, 0.2))
-    return jittered
+    return float(jittered)
 
 
 async def _finish(
@@ -310,11 +315,11 @@ async def _finish(
     if status is TransferStatus.RETRYING:
         values["job_seq"] = row.job_seq + 1
     async with ctx.db.session() as s:
-        outcome = await s.exec(  # type: ignore[call-overload]
+        outcome = await s.execute(
             update(Transfer).where(col(Transfer.id) == row.id, col(Transfer.lease_owner) == ctx.worker_id,
                                    col(Transfer.status) == TransferStatus.RUNNING.value)
             .values(**values))
-        if outcome.rowcount != 1:
+        if _rowcount(outcome) != 1:
             # Our lease ran out and someone else took the transfer over; their outcome stands.
             await s.rollback()
             log.warning("transfer %s: lease lost before finishing; leaving it to its new owner", row.id)
@@ -374,7 +379,7 @@ async def run_transfer(ctx: AppContext, transfer_id: str) -> TransferStatus | No
 
 async def _set_explanation(ctx: AppContext, row: Transfer, en: str | None, no: str | None) -> None:
     async with ctx.db.session() as s:
-        await s.exec(update(Transfer).where(col(Transfer.id) == row.id)  # type: ignore[call-overload]
+        await s.execute(update(Transfer).where(col(Transfer.id) == row.id)
                      .values(error_explanation=en, error_explanation_no=no))
         await s.commit()
     row.error_explanation, row.error_explanation_no = en, no
@@ -408,10 +413,10 @@ async def sweep(ctx: AppContext) -> int:
         )).all()
         handed: list[tuple[str, int]] = []
         for row in stale:
-            result = await s.exec(  # type: ignore[call-overload]
+            result = await s.execute(
                 update(Transfer).where(col(Transfer.id) == row.id, col(Transfer.job_seq) == row.job_seq)
                 .values(job_seq=row.job_seq + 1, updated_at=now))
-            if result.rowcount == 1:
+            if _rowcount(result) == 1:
                 handed.append((row.id, row.job_seq + 1))
         await s.commit()
     for transfer_id, seq in handed:

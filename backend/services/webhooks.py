@@ -10,6 +10,7 @@ from backend.db.models import Integration, System, TransferKind, WebhookReceipt
 from backend.services import transfers
 from backend.services.connections import verify_webhook_token
 from backend.services.context import AppContext
+from backend.services.errors import InvalidInput
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ async def handle_rackbeat(ctx: AppContext, integration_id: str, headers: dict[st
         return WebhookOutcome(202, f"event {event} is not transferred")
     try:
         transfer = await transfers.request_transfer(ctx, integration_id, kind, key, trigger="webhook")
-    except transfers.InvalidInput as exc:
+    except InvalidInput as exc:
         await _receipt(ctx, integration_id=integration_id, system="RACKBEAT", event=str(event)[:100],
                        source_ref=key[:200], accepted=False, reason=exc.message)
         return WebhookOutcome(400, exc.message)
