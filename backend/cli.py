@@ -58,6 +58,14 @@ def cmd_worker(args: argparse.Namespace) -> None:
     asyncio.run(run_standalone(settings))
 
 
+def cmd_sandbox(args: argparse.Namespace) -> None:
+    from backend.sandbox.server import create_server
+
+    logging.basicConfig(level=logging.INFO)
+    print(f"sandboxes at http://{args.host}:{args.port}/sandbox/{{rackbeat,tripletex,...}}", flush=True)
+    uvicorn.run(create_server(), host=args.host, port=args.port, log_level="warning")
+
+
 def cmd_migrate(args: argparse.Namespace) -> None:
     settings = Settings()
     from backend.db.migrate import upgrade
@@ -102,6 +110,11 @@ def main(argv: list[str] | None = None) -> None:
 
     p = sub.add_parser("worker", help="an arq worker process (needs DATABASE_URL, REDIS_URL, BOKBRO_SECRET_KEY)")
     p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("sandbox", help="serve the sandboxes of the external systems on their own")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8100)
+    p.set_defaults(func=cmd_sandbox)
 
     p = sub.add_parser("migrate", help="bring the database to the newest schema")
     p.set_defaults(func=cmd_migrate)

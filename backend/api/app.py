@@ -25,6 +25,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from backend.api.graphql_schema import Context, create_schema, make_context
 from backend.config import Settings
 from backend.db.migrate import upgrade
+from backend.sandbox.server import create_sandboxes, sandbox_lifespans, sandbox_routes
 from backend.services import auth as auth_service
 from backend.services import webhooks as webhook_service
 from backend.services.context import AppContext
@@ -121,13 +122,8 @@ def create_app(
     if (STATIC_DIR / "dist" / "assets").exists():
         routes.append(Mount("/assets", StaticFiles(directory=STATIC_DIR / "dist" / "assets")))
     if settings.sandboxes:
-        from backend.sandbox.rackbeat import create_app as rackbeat_sandbox
-        from backend.sandbox.tripletex import create_app as tripletex_sandbox
-
-        sandboxes["rackbeat"] = rackbeat_sandbox()
-        sandboxes["tripletex"] = tripletex_sandbox()
-        for name, sub in sandboxes.items():
-            routes.append(Mount(f"/sandbox/{name}", sub))
+        sandboxes.update(create_sandboxes())
+        routes.extend(sandbox_routes(sandboxes))
     routes.extend(extra_routes or [])
 
     @contextlib.asynccontextmanager
@@ -136,9 +132,7 @@ def create_app(
             await upgrade(app_context.db)
         await auth_service.ensure_bootstrap_token(app_context, settings.bootstrap_token)
         await app_context.events.start()
-        async with contextlib.AsyncExitStack() as stack:
-            for sub in sandboxes.values():
-                await stack.enter_async_context(sub.router.lifespan_context(sub))
+        async with sandbox_lifespans(sandboxes):
             worker_task = None
             worker = None
             if settings.embedded_worker:
