@@ -61,6 +61,11 @@ def _placeholder_admin(settings: Settings) -> str:
 <p>Public URL: <code>{settings.public_url}</code></p></body></html>"""
 
 
+def _report_worker_exit(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("the embedded worker stopped: %r; transfers will wait for a restart", task.exception())
+
+
 def create_app(
     settings: Settings,
     *,
@@ -140,6 +145,7 @@ def create_app(
 
                 worker = build_worker(app_context, handle_signals=False)
                 worker_task = asyncio.create_task(worker.main(), name="bokbro-embedded-worker")
+                worker_task.add_done_callback(_report_worker_exit)
             try:
                 yield
             finally:

@@ -464,10 +464,9 @@ class Subscription:
 
 
 def _should_mask(error: GraphQLError) -> bool:
-    original = error.original_error
-    if original is None:
-        return False  # validation and syntax errors are the caller's, and safe to show
-    return not isinstance(original, ServiceError)
+    if error.path is None:
+        return False  # syntax, validation and input-coercion errors are the caller's, and safe to show
+    return not isinstance(error.original_error, ServiceError | GraphQLError)
 
 
 def create_schema(max_depth: int = 10, max_aliases: int = 30, max_tokens: int = 2000) -> strawberry.Schema:

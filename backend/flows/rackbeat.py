@@ -2,7 +2,8 @@
 
 Rackbeat field names that the public reference marks as uncertain are read leniently here, in one place
 (see ``_first_of``): the invoice date may come as ``invoice_date`` or ``date``; the organisation number
-as ``vat_number``, ``cvr`` or ``organisation_number``.
+as ``company_vat`` (current), ``vat_number``, ``cvr`` or ``organisation_number``; a product's VAT rate from
+its group's ``vat_domestic``.
 """
 
 from __future__ import annotations
@@ -54,17 +55,17 @@ def customer(data: dict[str, Any]) -> Customer:
         city=_first_of(data, "address_city", "city"),
         country=_first_of(data, "address_country", "country"),
     )
-    org = _first_of(data, "vat_number", "organisation_number", "organization_number", "cvr")
+    org = _first_of(data, "company_vat", "vat_number", "organisation_number", "organization_number", "cvr")
     return Customer(
         number=str(number),
         name=str(name),
         organization_number=str(org).replace(" ", "") if org else None,
-        email=_first_of(data, "email", "contact_email"),
-        phone=_first_of(data, "phone", "mobile"),
+        email=_first_of(data, "contact_email", "email"),
+        phone=_first_of(data, "contact_phone", "phone", "mobile"),
         is_private_individual=bool(data.get("is_private") or data.get("is_private_individual")),
         currency=_first_of(data, "currency"),
         address=address if any((address.street, address.city, address.postal_code)) else None,
-        invoice_email=_first_of(data, "invoice_email", "email"),
+        invoice_email=_first_of(data, "invoice_email", "contact_email", "email"),
     )
 
 
@@ -80,8 +81,8 @@ def product(data: dict[str, Any], *, is_bom: bool = False) -> Product:
         name=str(_first_of(data, "name") or number),
         sales_price=_dec(data.get("sales_price")) if data.get("sales_price") is not None else None,
         cost_price=_dec(data.get("cost_price")) if data.get("cost_price") is not None else None,
-        vat_percentage=_dec(group.get("vat_percentage")) if group and group.get("vat_percentage") is not None
-        else None,
+        vat_percentage=_dec(_first_of(group, "vat_domestic", "vat_percentage"))
+        if group and _first_of(group, "vat_domestic", "vat_percentage") is not None else None,
         unit=str(unit.get("name")) if isinstance(unit, dict) and unit.get("name") else None,
         is_stock_item=bool(has_inventory) if has_inventory is not None else not is_bom,
         is_bom=is_bom,

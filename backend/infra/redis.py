@@ -6,28 +6,38 @@ the queue, the worker and pub/sub all share one in-process server.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import arq.worker
 import fakeredis
 from arq.connections import ArqRedis
 from redis.asyncio import ConnectionPool
+
+
+def is_fake(redis: Any) -> bool:
+    pool = getattr(redis, "connection_pool", None)
+    return getattr(pool, "connection_class", None) is fakeredis.FakeAsyncRedisConnection
 
 
 def create_redis(url: str, fake_server: fakeredis.FakeServer | None = None) -> ArqRedis:
     if url:
         return ArqRedis(connection_pool=ConnectionPool.from_url(url))
     server = fake_server or fakeredis.FakeServer()
-    pool = ConnectionPool(connection_class=fakeredis.FakeAsyncConnection, server=server)  # type: ignore[arg-type]
-    redis = ArqRedis(connection_pool=pool)
-    _patch_info(redis)
-    return redis
+    pool = ConnectionPool(connection_class=fakeredis.FakeAsyncRedisConnection, server=server)  # type: ignore[arg-type]
+    return ArqRedis(connection_pool=pool)
 
 
-def _patch_info(redis: ArqRedis) -> None:
-    """arq's worker logs ``INFO`` at start-up; fakeredis does not implement every section of it."""
+# arq's worker logs the server's INFO at start-up through a pipeline; fakeredis has no INFO command.
+# Skip that log line for the in-process stand-in only.
+_original_log_redis_info = arq.worker.log_redis_info
 
-    async def info(*_args: Any, **_kwargs: Any) -> dict[str, Any]:
-        return {"redis_version": "7.0.0-fakeredis", "mem_peak_human": "n/a", "used_memory": 0,
-                "used_memory_human": "n/a", "connected_clients": 1}
 
-    redis.info = info  # type: ignore[method-assign]
+async def _log_redis_info(redis: Any, log_func: Callable[[str], Any]) -> None:
+    if is_fake(redis):
+        log_func("redis: in-process stand-in (fakeredis)")
+        return
+    await _original_log_redis_info(redis, log_func)
+
+
+arq.worker.log_redis_info = _log_redis_info
