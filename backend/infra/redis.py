@@ -24,13 +24,13 @@ def create_redis(url: str, fake_server: fakeredis.FakeServer | None = None) -> A
     if url:
         return ArqRedis(connection_pool=ConnectionPool.from_url(url))
     server = fake_server or fakeredis.FakeServer()
-    pool = ConnectionPool(connection_class=fakeredis.FakeAsyncRedisConnection, server=server)  # type: ignore[arg-type]
+    pool = ConnectionPool(connection_class=fakeredis.FakeAsyncRedisConnection, server=server)
     return ArqRedis(connection_pool=pool)
 
 
 # arq's worker logs the server's INFO at start-up through a pipeline; fakeredis has no INFO command.
 # Skip that log line for the in-process stand-in only.
-_original_log_redis_info = arq.worker.log_redis_info
+_original_log_redis_info = arq.worker.log_redis_info  # type: ignore[attr-defined]
 
 
 async def _log_redis_info(redis: Any, log_func: Callable[[str], Any]) -> None:
@@ -40,4 +40,4 @@ async def _log_redis_info(redis: Any, log_func: Callable[[str], Any]) -> None:
     await _original_log_redis_info(redis, log_func)
 
 
-arq.worker.log_redis_info = _log_redis_info
+arq.worker.log_redis_info = _log_redis_info  # type: ignore[attr-defined]

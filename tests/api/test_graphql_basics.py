@@ -95,7 +95,8 @@ async def test_credentials_are_validated_and_never_returned(api: Stack) -> None:
     integ = (await api.gql(START, onboarding()))["startOnboarding"]["id"]
     save = """mutation($i: ConnectionInput!) { saveConnection(input: $i) { id system status baseUrl } }"""
     with pytest.raises(GraphQLError) as err:
-        await api.gql(save, {"i": {"integrationId": integ, "system": "TRIPLETEX", "credentials": {"consumerToken": "x"}}})
+        await api.gql(save, {"i": {"integrationId": integ, "system": "TRIPLETEX",
+                                   "credentials": {"consumerToken": "x"}}})
     assert err.value.codes == ["INVALID_INPUT"] and "employeeToken" in err.value.errors[0]["message"]
     with pytest.raises(GraphQLError) as err:
         await api.gql(save, {"i": {"integrationId": integ, "system": "EACCOUNTING",
@@ -111,7 +112,8 @@ async def test_credentials_are_validated_and_never_returned(api: Stack) -> None:
 
 async def test_transfer_document_validates_the_reference(api: Stack) -> None:
     integ = (await api.gql(START, onboarding()))["startOnboarding"]["id"]
-    q = "mutation($id: ID!, $ref: String!) { transferDocument(integrationId: $id, kind: INVOICE, sourceRef: $ref) { id } }"
+    q = ("mutation($id: ID!, $ref: String!) { transferDocument(integrationId: $id, kind: INVOICE, sourceRef: $ref)"
+         " { id } }")
     for ref in ("", "12a"):
         with pytest.raises(GraphQLError) as err:
             await api.gql(q, {"id": integ, "ref": ref})

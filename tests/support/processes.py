@@ -33,7 +33,7 @@ class Proc:
         self.name = name
         self.log_path = log_dir / f"{name}.log"
         self._log = self.log_path.open("wb")
-        self.popen = subprocess.Popen(  # noqa: S603
+        self.popen = subprocess.Popen(
             [sys.executable, "-m", "backend.cli", *args], cwd=REPO, env={**os.environ, **env},
             stdout=self._log, stderr=subprocess.STDOUT,
         )
