@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     retry_base_seconds: float = 2.0
     retry_max_seconds: float = 300.0
 
+    # Outbound HTTP to the external systems.
+    http_timeout_seconds: float = 30.0
+    http_connect_timeout_seconds: float = 5.0
+
     # GraphQL limits.
     graphql_max_depth: int = 10
     graphql_max_aliases: int = 30

@@ -47,7 +47,7 @@ def demo_settings(port: int, data_dir: Path, host: str = "127.0.0.1") -> tuple[S
     return settings, token
 
 
-async def connect_demo_integration(app: AppContext, token: str) -> str:
+async def connect_demo_integration(app: AppContext, token: str) -> tuple[str, str]:
     """Fresh demo accounts in the sandboxes, and the demo integration pointed at them."""
     base = app.settings.public_url
     async with httpx.AsyncClient(timeout=30) as http:
@@ -64,7 +64,7 @@ async def connect_demo_integration(app: AppContext, token: str) -> str:
         row = await connections.save_connection(app, principal, integration_id=integration.id, system=system,
                                                 base_url=None, credentials=creds)
         await connections.test_connection(app, principal, row.id)
-    return integration.id
+    return integration.id, str(rb["token"])
 
 
 def run_demo(port: int, data_dir: Path, host: str = "127.0.0.1") -> None:
@@ -83,7 +83,8 @@ def run_demo(port: int, data_dir: Path, host: str = "127.0.0.1") -> None:
                 serving.result()
                 return
             await asyncio.sleep(0.05)
-        integration_id = await connect_demo_integration(app.state.ctx, token)
+        integration_id, rackbeat_token = await connect_demo_integration(app.state.ctx, token)
+        rb = f"{settings.public_url}/sandbox/rackbeat/api"
         print(f"""
 bokbro demo is running (embedded: SQLite in {data_dir}/, in-process Redis and worker, sandboxes).
 
@@ -92,7 +93,14 @@ bokbro demo is running (embedded: SQLite in {data_dir}/, in-process Redis and wo
   Sandboxes     {settings.public_url}/sandbox/rackbeat/api   {settings.public_url}/sandbox/tripletex/v2
   Demo integration "Demo AS" (Rackbeat -> Tripletex): {integration_id}
 
-Book an invoice in the Rackbeat sandbox and watch it arrive: see README, "Try it".
+Book an invoice in the Rackbeat sandbox; it arrives in the Tripletex sandbox within a second:
+
+  export RB_TOKEN={rackbeat_token}
+  curl -s -H "Authorization: Bearer $RB_TOKEN" -H 'Content-Type: application/json' \\
+    {rb}/customer-invoices/drafts \\
+    -d '{{"customer_id": 10001, "lines": [{{"item_id": "SKR-0001", "quantity": 2, "line_price": 100}}]}}'
+  curl -s -XPOST -H "Authorization: Bearer $RB_TOKEN" {rb}/customer-invoices/<number>/book
+
 Stop with Ctrl+C.
 """, flush=True)
         await serving

@@ -39,7 +39,8 @@ class AppContext:
             queue=Queue(redis, settings.redis_prefix),
             events=EventBus(redis, settings.redis_prefix),
             box=SecretBox(settings.secret_key),
-            http=httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0)),
+            http=httpx.AsyncClient(timeout=httpx.Timeout(settings.http_timeout_seconds,
+                                                         connect=settings.http_connect_timeout_seconds)),
         )
 
     async def close(self) -> None:

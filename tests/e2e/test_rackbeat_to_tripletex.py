@@ -4,6 +4,7 @@ lands in Tripletex, live in the transfer log, exactly once."""
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from tests.e2e.flow import (
@@ -15,7 +16,8 @@ from tests.e2e.flow import (
     tripletex_state,
     wait_for_transfer,
 )
-from tests.support.stack import Stack, wait_for
+from tests.support.backends import Backend
+from tests.support.stack import Stack, running_stack, wait_for
 
 SUBSCRIPTION = f"subscription($id: ID) {{ transferUpdated(integrationId: $id) {{ {TRANSFER_FIELDS} }} }}"
 
@@ -173,3 +175,26 @@ async def test_webhooks_are_verified(stack: Stack) -> None:
     unknown = await stack.http.post(f"{stack.base_url}/webhooks/rackbeat/nope", json=body)
     assert unknown.status_code == 404
     assert await transfers(stack, setup) == []
+
+
+async def test_outages_commit_then_500_and_timeouts_end_in_exactly_one_invoice(be: Backend) -> None:
+    """Tripletex fails in every way a network service can: some calls answer 500 without acting, some act
+    and then answer 500, some hang past our timeout. Retries must end in one invoice, never two."""
+    async with running_stack(be, http_timeout_seconds=0.5, max_attempts=30, retry_max_seconds=0.5) as stack:
+        setup = await onboard(stack, mode="INVOICE")
+        await set_faults(stack, "tripletex", setup.tripletex["accountId"], error_5xx_rate=0.05,
+                         commit_then_500_rate=0.1, timeout_rate=0.05, timeout_seconds=1.0, seed=11)
+        numbers = [await book_invoice(stack, setup) for _ in range(3)]
+        for number in numbers:
+            done = await wait_for_transfer(stack, setup, str(number), ("SUCCEEDED", "FAILED"), timeout=90)
+            assert done["status"] == "SUCCEEDED", json.dumps(done)
+        faults = (await stack.sandbox("tripletex", "GET",
+                                      f"/_control/accounts/{setup.tripletex['accountId']}/faults")).json()
+        injected = faults.get("injected") or (faults.get("faults") or {}).get("injected") or {}
+        assert injected.get("commit_then_500", 0) >= 1, faults  # the dangerous case did happen
+        state = await tripletex_state(stack, setup)
+        assert len(state["invoices"]) == 3, [i.get("orderId") for i in state["invoices"]]
+        assert len(state["orders"]) == 3
+        assert len(state["customers"]) == 1
+        listed = await transfers(stack, setup)
+        assert sum(t["attempts"] for t in listed) > 3  # it really had to retry
