@@ -11,6 +11,7 @@ from backend.connectors.base import ExchangeHook
 from backend.connectors.rackbeat import RackbeatClient
 from backend.connectors.tripletex import TripletexClient
 from backend.db.models import Connection, System
+from backend.infra.ratelimit import BUDGETS, RedisRateLimiter
 from backend.services.context import AppContext
 from backend.services.errors import InvalidInput
 
@@ -79,10 +80,15 @@ def credentials_of(ctx: AppContext, connection: Connection) -> dict[str, str]:
     return dict(data)
 
 
+def rate_limiter(ctx: AppContext, system: str) -> RedisRateLimiter | None:
+    budget = BUDGETS.get(system)
+    return RedisRateLimiter(ctx.redis, ctx.settings.redis_prefix, budget) if budget else None
+
+
 def rackbeat_client(ctx: AppContext, connection: Connection, on_exchange: ExchangeHook | None) -> RackbeatClient:
     creds = credentials_of(ctx, connection)
     return RackbeatClient(connection.base_url or default_base_url(ctx, System.RACKBEAT), creds["token"],
-                          http=ctx.http, on_exchange=on_exchange)
+                          http=ctx.http, on_exchange=on_exchange, rate_limiter=rate_limiter(ctx, "rackbeat"))
 
 
 def tripletex_client(ctx: AppContext, connection: Connection, on_exchange: ExchangeHook | None) -> TripletexClient:
