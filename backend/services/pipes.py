@@ -8,8 +8,9 @@ system means adding one source or one target here, not a flow per pair.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -108,6 +109,27 @@ class RackbeatSource:
 # -- targets ----------------------------------------------------------------------------------------
 
 
+async def _find_or_create(
+    find: Callable[[], Awaitable[dict[str, Any] | None]],
+    create: Callable[[], Awaitable[dict[str, Any]]],
+    unique_field: str,
+) -> dict[str, Any]:
+    """Look up, create if missing; when the create is refused because the number was taken meanwhile (another
+    transfer for the same customer or product ran at the same moment), the winner's object is the one."""
+    found = await find()
+    if found is not None:
+        return found
+    try:
+        return await create()
+    except ValidationError as exc:
+        if exc.field is None or not exc.field.endswith(unique_field):
+            raise
+        again = await find()
+        if again is None:
+            raise
+        return again
+
+
 class TripletexTarget:
     def __init__(self, client: TripletexClient, source_prefix: str) -> None:
         self.client = client
@@ -124,20 +146,24 @@ class TripletexTarget:
         return self._vat_ids[code]
 
     async def ensure_customer(self, customer: Customer, result: PipeResult) -> int:
-        found = await self.client.find_customer_by_number(int(customer.number)) if customer.number.isdigit() \
-            else None
-        if found is None:
-            found = await self.client.create_customer(tripletex_flow.customer_payload(customer))
+        async def find() -> dict[str, Any] | None:
+            if not customer.number.isdigit():
+                return None
+            return await self.client.find_customer_by_number(int(customer.number))
+
+        found = await _find_or_create(
+            find, lambda: self.client.create_customer(tripletex_flow.customer_payload(customer)), "customerNumber")
         result.external_ids.append(("customer", customer.number, str(found["id"])))
         return int(found["id"])
 
     async def ensure_product(self, product: Product, result: PipeResult) -> int:
-        found = await self.client.find_product_by_number(product.number)
-        if found is None:
+        async def create() -> dict[str, Any]:
             vat_id = None
             if product.vat_percentage is not None:
                 vat_id = await self._vat_type_id(tripletex_flow.vat_code_for(product.vat_percentage))
-            found = await self.client.create_product(tripletex_flow.product_payload(product, vat_id))
+            return await self.client.create_product(tripletex_flow.product_payload(product, vat_id))
+
+        found = await _find_or_create(lambda: self.client.find_product_by_number(product.number), create, "number")
         result.external_ids.append(("product", product.number, str(found["id"])))
         return int(found["id"])
 

@@ -198,3 +198,14 @@ async def test_outages_commit_then_500_and_timeouts_end_in_exactly_one_invoice(b
         assert len(state["customers"]) == 1
         listed = await transfers(stack, setup)
         assert sum(t["attempts"] for t in listed) > 3  # it really had to retry
+
+
+async def test_invoices_for_one_new_customer_at_the_same_moment_make_one_customer(stack: Stack) -> None:
+    setup = await onboard(stack, mode="INVOICE")
+    numbers = await asyncio.gather(*(book_invoice(stack, setup) for _ in range(4)))
+    for number in numbers:
+        done = await wait_for_transfer(stack, setup, str(number), ("SUCCEEDED", "FAILED"))
+        assert done["status"] == "SUCCEEDED", json.dumps(done)
+    state = await tripletex_state(stack, setup)
+    assert len(state["invoices"]) == 4
+    assert len(state["customers"]) == 1 and len(state["products"]) == 2
