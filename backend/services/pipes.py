@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,7 +21,17 @@ from backend.canonical import Customer, Product, SalesDocument
 from backend.connectors.base import ExchangeHook, ValidationError
 from backend.connectors.rackbeat import RackbeatClient
 from backend.connectors.tripletex import TripletexClient
-from backend.db.models import Connection, ExternalId, IntegrationSettings, System, Transfer, TransferKind, TransferMode
+from backend.db.models import (
+    Connection,
+    ExternalId,
+    IntegrationSettings,
+    System,
+    Transfer,
+    TransferKind,
+    TransferMode,
+    new_id,
+    utcnow,
+)
 from backend.flows import rackbeat as rackbeat_flow
 from backend.flows import tripletex as tripletex_flow
 from backend.services.connector_factory import rackbeat_client, tripletex_client
@@ -248,14 +260,16 @@ class TripletexTarget:
 
 async def remember_external_id(s: AsyncSession, integration_id: str, entity: str, source_key: str,
                                target_id: str) -> None:
-    row = (await s.exec(select(ExternalId).where(
-        ExternalId.integration_id == integration_id, ExternalId.entity == entity,
-        ExternalId.source_key == source_key))).first()
-    if row is None:
-        s.add(ExternalId(integration_id=integration_id, entity=entity, source_key=source_key, target_id=target_id))
-    elif row.target_id != target_id:
-        row.target_id = target_id
-        s.add(row)
+    """Upsert: transfers running at the same moment may record the same customer or product."""
+    values = {"id": new_id(), "integration_id": integration_id, "entity": entity, "source_key": source_key,
+              "target_id": target_id, "created_at": utcnow(), "updated_at": utcnow()}
+    insert = sqlite_insert if s.get_bind().dialect.name == "sqlite" else pg_insert
+    stmt = insert(ExternalId).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["integration_id", "entity", "source_key"],
+        set_={"target_id": stmt.excluded.target_id, "updated_at": stmt.excluded.updated_at},
+    )
+    await s.execute(stmt)
 
 
 async def _load(ctx: AppContext, transfer: Transfer) -> tuple[dict[str, Connection], IntegrationSettings,

@@ -206,6 +206,7 @@ async def test_invoices_for_one_new_customer_at_the_same_moment_make_one_custome
     for number in numbers:
         done = await wait_for_transfer(stack, setup, str(number), ("SUCCEEDED", "FAILED"))
         assert done["status"] == "SUCCEEDED", json.dumps(done)
+        assert done["attempts"] == 1, json.dumps(done)  # no run died and had to be taken over
     state = await tripletex_state(stack, setup)
     assert len(state["invoices"]) == 4
     assert len(state["customers"]) == 1 and len(state["products"]) == 2
