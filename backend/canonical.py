@@ -40,6 +40,17 @@ class Customer:
 
 
 @dataclass(frozen=True)
+class Supplier:
+    number: str
+    name: str
+    organization_number: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    currency: str | None = None
+    address: Address | None = None
+
+
+@dataclass(frozen=True)
 class Product:
     number: str
     name: str

@@ -36,6 +36,9 @@ TransferKind = strawberry.enum(models.TransferKind)
 ConnectionStatus = strawberry.enum(models.ConnectionStatus)
 IntegrationStatus = strawberry.enum(models.IntegrationStatus)
 TokenRole = strawberry.enum(models.TokenRole)
+EntitySync = strawberry.enum(
+    models.EntitySync, description="SOURCE_TO_TARGET: changes in the source are carried over at once; OFF: not."
+)
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -144,13 +147,24 @@ class Settings:
     send_invoice_to_customer: bool = strawberry.field(
         description="Whether the target sends the invoice to the customer when it is created."
     )
+    sync_customers: EntitySync = strawberry.field(description="Customers created or changed in the source.")  # type: ignore[valid-type]
+    sync_suppliers: EntitySync = strawberry.field(description="Suppliers created or changed in the source.")  # type: ignore[valid-type]
+    sync_products: EntitySync = strawberry.field(description="Products created or changed in the source.")  # type: ignore[valid-type]
+    sync_boms: EntitySync = strawberry.field(  # type: ignore[valid-type]
+        description="BOMs (Rackbeat lots) created or changed in the source; a BOM becomes a product in Tripletex."
+    )
     updated_at: datetime
 
     @classmethod
     def of(cls, row: models.IntegrationSettings) -> Settings:
         return cls(integration_id=strawberry.ID(row.integration_id),
                    invoice_transfer_mode=models.TransferMode(row.invoice_transfer_mode),
-                   send_invoice_to_customer=row.send_invoice_to_customer, updated_at=_utc(row.updated_at))  # type: ignore[arg-type]
+                   send_invoice_to_customer=row.send_invoice_to_customer,
+                   sync_customers=models.EntitySync(row.sync_customers),
+                   sync_suppliers=models.EntitySync(row.sync_suppliers),
+                   sync_products=models.EntitySync(row.sync_products),
+                   sync_boms=models.EntitySync(row.sync_boms),
+                   updated_at=_utc(row.updated_at))  # type: ignore[arg-type]
 
 
 @strawberry.type
@@ -308,6 +322,10 @@ class ConnectionInput:
 class SettingsInput:
     invoice_transfer_mode: TransferMode | None = None  # type: ignore[valid-type]
     send_invoice_to_customer: bool | None = None
+    sync_customers: EntitySync | None = None  # type: ignore[valid-type]
+    sync_suppliers: EntitySync | None = None  # type: ignore[valid-type]
+    sync_products: EntitySync | None = None  # type: ignore[valid-type]
+    sync_boms: EntitySync | None = None  # type: ignore[valid-type]
 
 
 @strawberry.input
@@ -397,7 +415,9 @@ class Mutation:
         row = await settings_service.update_settings(
             c.app, await c.principal(), str(integration_id),
             settings_service.SettingsUpdate(invoice_transfer_mode=input.invoice_transfer_mode,
-                                            send_invoice_to_customer=input.send_invoice_to_customer))
+                                            send_invoice_to_customer=input.send_invoice_to_customer,
+                                            sync_customers=input.sync_customers, sync_suppliers=input.sync_suppliers,
+                                            sync_products=input.sync_products, sync_boms=input.sync_boms))
         return Settings.of(row)
 
     @strawberry.mutation(description="Transfer one source document now. Asking twice never makes two documents.")

@@ -79,6 +79,13 @@ class TransferKind(str, Enum):
 DOCUMENT_KINDS = frozenset({TransferKind.INVOICE, TransferKind.ORDER, TransferKind.PURCHASE_ORDER})
 
 
+class EntitySync(str, Enum):
+    """Whether changes of one kind of entity in the source are carried to the target."""
+
+    SOURCE_TO_TARGET = "SOURCE_TO_TARGET"
+    OFF = "OFF"
+
+
 class TokenRole(str, Enum):
     OPERATOR = "OPERATOR"
     PARTNER = "PARTNER"
@@ -124,6 +131,11 @@ class IntegrationSettings(SQLModel, table=True):
     invoice_transfer_mode: str = Field(default=TransferMode.INVOICE.value, max_length=20)
     # Whether a booked invoice is sent to the customer by the target (Tripletex sendToCustomer).
     send_invoice_to_customer: bool = Field(default=False)
+    # Real-time entity sync from the source, each switchable.
+    sync_customers: str = Field(default=EntitySync.SOURCE_TO_TARGET.value, max_length=20)
+    sync_suppliers: str = Field(default=EntitySync.SOURCE_TO_TARGET.value, max_length=20)
+    sync_products: str = Field(default=EntitySync.SOURCE_TO_TARGET.value, max_length=20)
+    sync_boms: str = Field(default=EntitySync.SOURCE_TO_TARGET.value, max_length=20)
     updated_at: datetime = _ts(onupdate=utcnow)
 
 
@@ -172,6 +184,8 @@ class Transfer(SQLModel, table=True):
     lease_until: datetime | None = _opt_ts()
     next_attempt_at: datetime | None = _opt_ts()
     job_seq: int = Field(default=0)  # increases each time a job is enqueued; part of the arq job id
+    # A newer version arrived while this transfer was running: run it once more when this run ends.
+    rerun_requested: bool = Field(default=False)
     created_at: datetime = _ts()
     updated_at: datetime = _ts(onupdate=utcnow)
     started_at: datetime | None = _opt_ts()

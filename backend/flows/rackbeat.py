@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from backend.canonical import Address, Customer, Product, SalesDocument, SalesDocumentKind, SalesLine
+from backend.canonical import Address, Customer, Product, SalesDocument, SalesDocumentKind, SalesLine, Supplier
 
 
 class RackbeatDocumentError(ValueError):
@@ -43,11 +43,7 @@ def _date(value: Any) -> date | None:
         return date.fromisoformat(text[:10])
 
 
-def customer(data: dict[str, Any]) -> Customer:
-    number = _first_of(data, "number", "customer_number")
-    if number is None:
-        raise RackbeatDocumentError("the Rackbeat customer has no number")
-    name = _first_of(data, "company_name", "name") or f"Customer {number}"
+def _address(data: dict[str, Any]) -> Address | None:
     address = Address(
         street=_first_of(data, "address_street", "street"),
         street2=_first_of(data, "address_street2", "street2"),
@@ -55,17 +51,43 @@ def customer(data: dict[str, Any]) -> Customer:
         city=_first_of(data, "address_city", "city"),
         country=_first_of(data, "address_country", "country"),
     )
+    return address if any((address.street, address.city, address.postal_code)) else None
+
+
+def _org_number(data: dict[str, Any]) -> str | None:
     org = _first_of(data, "company_vat", "vat_number", "organisation_number", "organization_number", "cvr")
+    return str(org).replace(" ", "") if org else None
+
+
+def customer(data: dict[str, Any]) -> Customer:
+    number = _first_of(data, "number", "customer_number")
+    if number is None:
+        raise RackbeatDocumentError("the Rackbeat customer has no number")
     return Customer(
         number=str(number),
-        name=str(name),
-        organization_number=str(org).replace(" ", "") if org else None,
+        name=str(_first_of(data, "company_name", "name") or f"Customer {number}"),
+        organization_number=_org_number(data),
         email=_first_of(data, "contact_email", "email"),
         phone=_first_of(data, "contact_phone", "phone", "mobile"),
         is_private_individual=bool(data.get("is_private") or data.get("is_private_individual")),
         currency=_first_of(data, "currency"),
-        address=address if any((address.street, address.city, address.postal_code)) else None,
+        address=_address(data),
         invoice_email=_first_of(data, "invoice_email", "contact_email", "email"),
+    )
+
+
+def supplier(data: dict[str, Any]) -> Supplier:
+    number = _first_of(data, "number", "supplier_number")
+    if number is None:
+        raise RackbeatDocumentError("the Rackbeat supplier has no number")
+    return Supplier(
+        number=str(number),
+        name=str(_first_of(data, "company_name", "name") or f"Supplier {number}"),
+        organization_number=_org_number(data),
+        email=_first_of(data, "contact_email", "email"),
+        phone=_first_of(data, "contact_phone", "phone", "mobile"),
+        currency=_first_of(data, "currency"),
+        address=_address(data),
     )
 
 

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from backend.canonical import Customer, Product, SalesDocument, SalesLine
+from backend.canonical import Address, Customer, Product, SalesDocument, SalesLine, Supplier
 
 # Norwegian outgoing VAT codes (SAF-T) by rate: the Tripletex vatType ``number`` to use on sales lines.
 OUTGOING_VAT_CODE_BY_RATE = {
@@ -55,14 +55,8 @@ def customer_payload(c: Customer) -> dict[str, Any]:
     if c.phone:
         payload["phoneNumber"] = c.phone
     if c.address:
-        address = {
-            "addressLine1": c.address.street or "",
-            "addressLine2": c.address.street2 or "",
-            "postalCode": c.address.postal_code or "",
-            "city": c.address.city or "",
-        }
-        payload["postalAddress"] = address
-        payload["physicalAddress"] = dict(address)
+        payload["postalAddress"] = _address(c.address)
+        payload["physicalAddress"] = _address(c.address)
     if not c.is_private_individual:
         if c.address:
             payload["invoiceSendMethod"] = "EHF"
@@ -70,6 +64,27 @@ def customer_payload(c: Customer) -> dict[str, Any]:
             payload["invoiceSendMethod"] = "EMAIL"
         else:
             payload["invoiceSendMethod"] = "MANUAL"
+    return payload
+
+
+def _address(a: Address) -> dict[str, Any]:
+    return {"addressLine1": a.street or "", "addressLine2": a.street2 or "", "postalCode": a.postal_code or "",
+            "city": a.city or ""}
+
+
+def supplier_payload(sup: Supplier) -> dict[str, Any]:
+    payload: dict[str, Any] = {"name": sup.name, "isSupplier": True}
+    if sup.number.isdigit():
+        payload["supplierNumber"] = int(sup.number)
+    if sup.organization_number:
+        payload["organizationNumber"] = sup.organization_number
+    if sup.email:
+        payload["email"] = sup.email
+    if sup.phone:
+        payload["phoneNumber"] = sup.phone
+    if sup.address:
+        payload["postalAddress"] = _address(sup.address)
+        payload["physicalAddress"] = _address(sup.address)
     return payload
 
 

@@ -24,8 +24,14 @@ from backend.services.errors import InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
 
-# Rackbeat events bokbro listens to, and what each one transfers.
-RACKBEAT_WEBHOOK_EVENTS = ("invoice.booked",)
+# Rackbeat events bokbro listens to (what each one transfers: services.webhooks.RACKBEAT_EVENTS).
+RACKBEAT_WEBHOOK_EVENTS = (
+    "invoice.booked",
+    "customer.created", "customer.updated",
+    "supplier.created", "supplier.updated",
+    "product.created", "product.updated",
+    "lot.created", "lot.updated",
+)
 
 
 @dataclass
@@ -108,7 +114,7 @@ async def _test_rackbeat(ctx: AppContext, row: Connection) -> list[Check]:
             hook = await client.ensure_webhook(event, webhook_url)
             tokens[event] = str(hook["token"])
         row.webhook_secret_encrypted = ctx.box.encrypt(tokens)
-        checks.append(Check("webhooks", True, f"registered {', '.join(RACKBEAT_WEBHOOK_EVENTS)} → {webhook_url}"))
+        checks.append(Check("webhooks", True, f"registered {len(RACKBEAT_WEBHOOK_EVENTS)} events → {webhook_url}"))
     except ConnectorError as exc:
         checks.append(Check("webhooks", False, f"could not register webhooks: {exc.message}"))
     return checks

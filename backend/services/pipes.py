@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.canonical import Customer, Product, SalesDocument
+from backend.canonical import Customer, Product, SalesDocument, Supplier
 from backend.connectors.base import ExchangeHook, ValidationError
 from backend.connectors.rackbeat import RackbeatClient
 from backend.connectors.tripletex import TripletexClient
@@ -66,10 +66,17 @@ class Source(Protocol):
     prefix: str
 
     async def sales_document(self, ref: str) -> SalesDocument: ...
+    async def customer(self, ref: str) -> Customer: ...
+    async def supplier(self, ref: str) -> Supplier: ...
+    async def product(self, ref: str) -> Product: ...
+    async def bom(self, ref: str) -> Product: ...
 
 
 class Target(Protocol):
     async def ensure_sales_document(self, document: SalesDocument, options: TransferOptions) -> PipeResult: ...
+    async def upsert_customer(self, customer: Customer) -> PipeResult: ...
+    async def upsert_supplier(self, supplier: Supplier) -> PipeResult: ...
+    async def upsert_product(self, product: Product) -> PipeResult: ...
 
 
 # -- sources ----------------------------------------------------------------------------------------
@@ -116,6 +123,37 @@ class RackbeatSource:
             if item is not None:
                 products.append(rackbeat_flow.product(item, is_bom=is_bom))
         return dataclasses.replace(document, products=tuple(products))
+
+    @staticmethod
+    def _gone(what: str, ref: str) -> SourceProblem:
+        return SourceProblem(
+            f"Rackbeat has no {what} {ref}",
+            f"Rackbeat has no {what} number {ref} (any more). Nothing was changed in the accounting system.",
+            f"Rackbeat har ingen {what} med nummer {ref} (lenger). Ingenting ble endret i regnskapet.")
+
+    async def customer(self, ref: str) -> Customer:
+        data = await self.client.get_customer(int(ref))
+        if data is None:
+            raise self._gone("customer", ref)
+        return rackbeat_flow.customer(data)
+
+    async def supplier(self, ref: str) -> Supplier:
+        data = await self.client.get_supplier(int(ref))
+        if data is None:
+            raise self._gone("supplier", ref)
+        return rackbeat_flow.supplier(data)
+
+    async def product(self, ref: str) -> Product:
+        data = await self.client.get_product(ref)
+        if data is None:
+            raise self._gone("product", ref)
+        return rackbeat_flow.product(data)
+
+    async def bom(self, ref: str) -> Product:
+        data = await self.client.get_lot(ref)
+        if data is None:
+            raise self._gone("BOM", ref)
+        return rackbeat_flow.product(data, is_bom=True)
 
 
 # -- targets ----------------------------------------------------------------------------------------
@@ -178,6 +216,60 @@ class TripletexTarget:
         found = await _find_or_create(lambda: self.client.find_product_by_number(product.number), create, "number")
         result.external_ids.append(("product", product.number, str(found["id"])))
         return int(found["id"])
+
+    async def upsert_customer(self, customer: Customer) -> PipeResult:
+        """Create the customer, or bring the existing one (same customer number) up to date."""
+        result = PipeResult(target_ref="")
+        payload = tripletex_flow.customer_payload(customer)
+        found = await self.client.find_customer_by_number(int(customer.number)) if customer.number.isdigit() \
+            else None
+        if found is None:
+            customer_id = await self.ensure_customer(customer, result)
+        else:
+            customer_id = int(found["id"])
+            update = {k: v for k, v in payload.items() if k not in ("customerNumber", "invoiceSendMethod")}
+            await self.client.update_customer(customer_id, update)
+            result.external_ids.append(("customer", customer.number, str(customer_id)))
+        result.target_ref = str(customer_id)
+        return result
+
+    async def upsert_supplier(self, supplier: Supplier) -> PipeResult:
+        result = PipeResult(target_ref="")
+        payload = tripletex_flow.supplier_payload(supplier)
+
+        async def find() -> dict[str, Any] | None:
+            if not supplier.number.isdigit():
+                return None
+            return await self.client.find_supplier_by_number(int(supplier.number))
+
+        existing = await find()
+        if existing is None:
+            existing = await _find_or_create(find, lambda: self.client.create_supplier(payload), "supplierNumber")
+        else:
+            await self.client.update_supplier(int(existing["id"]),
+                                              {k: v for k, v in payload.items() if k != "supplierNumber"})
+        result.target_ref = str(existing["id"])
+        result.external_ids.append(("supplier", supplier.number, result.target_ref))
+        return result
+
+    async def upsert_product(self, product: Product) -> PipeResult:
+        """Create the product, or update name, prices and VAT of the existing one (same number). A Rackbeat
+        BOM becomes a Tripletex product of its own: Tripletex has no BOMs."""
+        result = PipeResult(target_ref="")
+        found = await self.client.find_product_by_number(product.number)
+        if found is None:
+            product_id = await self.ensure_product(product, result)
+        else:
+            product_id = int(found["id"])
+            vat_id = None
+            if product.vat_percentage is not None:
+                vat_id = await self._vat_type_id(tripletex_flow.vat_code_for(product.vat_percentage))
+            payload = tripletex_flow.product_payload(product, vat_id)
+            payload.pop("number", None)
+            await self.client.update_product(product_id, payload)
+            result.external_ids.append(("product", product.number, str(product_id)))
+        result.target_ref = str(product_id)
+        return result
 
     async def _find_invoice_of_order(
         self, document: SalesDocument, order: dict[str, object]
@@ -301,14 +393,25 @@ async def execute(ctx: AppContext, transfer: Transfer, on_exchange: ExchangeHook
     if target_conn is None:
         raise _missing_connection(transfer.target_system)
     kind = TransferKind(transfer.kind)
-    if kind is not TransferKind.INVOICE or System(transfer.source_system) is not System.RACKBEAT \
-            or System(transfer.target_system) is not System.TRIPLETEX:
+    if System(transfer.source_system) is not System.RACKBEAT or System(transfer.target_system) is not System.TRIPLETEX:
         raise SourceProblem(
-            f"{kind.value} transfers from {transfer.source_system} to {transfer.target_system} are not supported yet",
-            "This kind of transfer is not supported yet.", "Denne typen overføring støttes ikke ennå.")
+            f"transfers from {transfer.source_system} to {transfer.target_system} are not supported yet",
+            "This integration's systems are not supported yet.", "Systemene i denne integrasjonen støttes ikke ennå.")
     source = RackbeatSource(rackbeat_client(ctx, source_conn, on_exchange))
     target = TripletexTarget(tripletex_client(ctx, target_conn, on_exchange), source.prefix)
-    document = await source.sales_document(transfer.source_ref)
+    ref = transfer.source_ref
+    if kind is TransferKind.CUSTOMER:
+        return await target.upsert_customer(await source.customer(ref))
+    if kind is TransferKind.SUPPLIER:
+        return await target.upsert_supplier(await source.supplier(ref))
+    if kind is TransferKind.PRODUCT:
+        return await target.upsert_product(await source.product(ref))
+    if kind is TransferKind.BOM:
+        return await target.upsert_product(await source.bom(ref))
+    if kind is not TransferKind.INVOICE:
+        raise SourceProblem(f"{kind.value} transfers are not supported yet",
+                            "This kind of transfer is not supported yet.", "Denne typen overføring støttes ikke ennå.")
+    document = await source.sales_document(ref)
     send = transfer.send_email if transfer.send_email is not None else settings.send_invoice_to_customer
     options = TransferOptions(
         mode=TransferMode(transfer.mode or settings.invoice_transfer_mode),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backend.db.models import IntegrationSettings, TransferMode
+from backend.db.models import EntitySync, IntegrationSettings, TransferMode
 from backend.services.auth import Principal
 from backend.services.context import AppContext
 from backend.services.errors import NotFound
@@ -14,6 +14,10 @@ from backend.services.errors import NotFound
 class SettingsUpdate:
     invoice_transfer_mode: TransferMode | None = None
     send_invoice_to_customer: bool | None = None
+    sync_customers: EntitySync | None = None
+    sync_suppliers: EntitySync | None = None
+    sync_products: EntitySync | None = None
+    sync_boms: EntitySync | None = None
 
 
 async def get_settings(ctx: AppContext, principal: Principal, integration_id: str) -> IntegrationSettings:
@@ -37,6 +41,10 @@ async def update_settings(
             row.invoice_transfer_mode = update.invoice_transfer_mode.value
         if update.send_invoice_to_customer is not None:
             row.send_invoice_to_customer = update.send_invoice_to_customer
+        for name in ("sync_customers", "sync_suppliers", "sync_products", "sync_boms"):
+            value = getattr(update, name)
+            if value is not None:
+                setattr(row, name, value.value)
         s.add(row)
         await s.commit()
         await s.refresh(row)

@@ -133,12 +133,17 @@ async def request_transfer(
                 await s.rollback()
                 row = (await s.exec(select(Transfer).where(
                     Transfer.integration_id == integration_id, Transfer.idempotency_key == key))).one()
+        elif (TransferKind(row.kind) not in DOCUMENT_KINDS and row.status == TransferStatus.RUNNING.value
+              and trigger == "webhook"):
+            # A newer version while the old one is on its way: run once more when this run ends.
+            await s.execute(update(Transfer).where(col(Transfer.id) == row.id).values(rerun_requested=True))
+            await s.commit()
         elif _should_requeue(row, trigger):
             old_seq = row.job_seq
             values: dict[str, Any] = {
                 "status": TransferStatus.QUEUED.value, "job_seq": old_seq + 1, "trigger": trigger,
                 "next_attempt_at": None, "lease_owner": None, "lease_until": None, "finished_at": None,
-                "updated_at": utcnow(),
+                "updated_at": utcnow(), "rerun_requested": False,
             }
             if mode is not None:
                 values["mode"] = mode.value
@@ -374,6 +379,9 @@ async def run_transfer(ctx: AppContext, transfer_id: str) -> TransferStatus | No
     if TransferStatus(final.status) is TransferStatus.RETRYING and final.next_attempt_at is not None:
         delay = (as_utc(final.next_attempt_at) or utcnow()) - utcnow()
         await ctx.queue.enqueue_transfer(final.id, final.job_seq, max(0.0, delay.total_seconds()))
+    elif final.rerun_requested:
+        await request_transfer(ctx, final.integration_id, TransferKind(final.kind), final.source_ref,
+                               trigger="webhook")
     return TransferStatus(final.status)
 
 

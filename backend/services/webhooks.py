@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from backend.db.models import Integration, System, TransferKind, WebhookReceipt
+from backend.db.models import EntitySync, Integration, IntegrationSettings, System, TransferKind, WebhookReceipt
 from backend.services import transfers
 from backend.services.connections import verify_webhook_token
 from backend.services.context import AppContext
@@ -14,9 +14,25 @@ from backend.services.errors import InvalidInput
 
 log = logging.getLogger(__name__)
 
-# Rackbeat event → what it transfers. The reference is unsure of the invoice event's exact name.
+# Rackbeat event → what it transfers. The public reference is unsure of the exact event names (the
+# booked-invoice event above all); they are kept here and in connections.RACKBEAT_WEBHOOK_EVENTS only.
 RACKBEAT_EVENTS: dict[str, TransferKind] = {
     "invoice.booked": TransferKind.INVOICE,
+    "customer.created": TransferKind.CUSTOMER,
+    "customer.updated": TransferKind.CUSTOMER,
+    "supplier.created": TransferKind.SUPPLIER,
+    "supplier.updated": TransferKind.SUPPLIER,
+    "product.created": TransferKind.PRODUCT,
+    "product.updated": TransferKind.PRODUCT,
+    "lot.created": TransferKind.BOM,
+    "lot.updated": TransferKind.BOM,
+}
+# Which setting switches each entity's real-time sync.
+SYNC_SETTING: dict[TransferKind, str] = {
+    TransferKind.CUSTOMER: "sync_customers",
+    TransferKind.SUPPLIER: "sync_suppliers",
+    TransferKind.PRODUCT: "sync_products",
+    TransferKind.BOM: "sync_boms",
 }
 
 
@@ -57,6 +73,14 @@ async def handle_rackbeat(ctx: AppContext, integration_id: str, headers: dict[st
         await _receipt(ctx, integration_id=integration_id, system="RACKBEAT", event=str(event)[:100],
                        source_ref=key[:200], accepted=False, reason="event not handled")
         return WebhookOutcome(202, f"event {event} is not transferred")
+    setting = SYNC_SETTING.get(kind)
+    if setting is not None:
+        async with ctx.db.session() as s:
+            settings = await s.get(IntegrationSettings, integration_id)
+        if settings is not None and getattr(settings, setting) == EntitySync.OFF.value:
+            await _receipt(ctx, integration_id=integration_id, system="RACKBEAT", event=str(event)[:100],
+                           source_ref=key[:200], accepted=False, reason=f"{kind.value.lower()} sync is off")
+            return WebhookOutcome(202, f"{kind.value.lower()} sync is off in the settings")
     try:
         transfer = await transfers.request_transfer(ctx, integration_id, kind, key, trigger="webhook")
     except InvalidInput as exc:
