@@ -22,6 +22,7 @@ from backend.db import models
 from backend.services import auth as auth_service
 from backend.services import connections as connection_service
 from backend.services import integrations as integration_service
+from backend.services import preview as preview_service
 from backend.services import settings as settings_service
 from backend.services import transfers as transfer_service
 from backend.services.context import AppContext
@@ -288,6 +289,17 @@ class TransferConnection:
 
 
 @strawberry.type
+class TransferPreview:
+    outcome: str = strawberry.field(description="What would happen, in a sentence.")
+    error: str | None = strawberry.field(description="Why the transfer would fail, if it would.")
+    reads: int = strawberry.field(description="How many lookups the target answered (they were really made).")
+    requests: JSON = strawberry.field(
+        description="The writes that would be sent, in order: method, url, body (secrets redacted). "
+                    "Negative ids stand for objects an earlier request in the list would create."
+    )
+
+
+@strawberry.type
 class ApiToken:
     id: strawberry.ID
     name: str
@@ -386,6 +398,26 @@ class Query:
             raise
 
 
+    @strawberry.field(description="The exact requests a transfer would send to the target, without sending them.")
+    async def preview_transfer(
+        self, info: Info, integration_id: strawberry.ID, kind: TransferKind,  # type: ignore[valid-type]
+        source_ref: str, mode: TransferMode | None = None,  # type: ignore[valid-type]
+    ) -> TransferPreview:
+        c = ctx_of(info)
+        p = await preview_service.preview_transfer(c.app, await c.principal(), str(integration_id), kind,
+                                                   source_ref, mode)
+        return TransferPreview(outcome=p.outcome, error=p.error, reads=p.reads,
+                               requests=[r.as_dict() for r in p.requests])  # type: ignore[arg-type]
+
+
+@strawberry.input
+class TransferFilter:
+    integration_id: strawberry.ID | None = None
+    status: list[TransferStatus] | None = None  # type: ignore[valid-type]
+    kind: list[TransferKind] | None = None  # type: ignore[valid-type]
+    search: str | None = None
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation
@@ -442,6 +474,18 @@ class Mutation:
         c = ctx_of(info)
         row = await transfer_service.resend_transfer(c.app, await c.principal(), str(id), mode, send_email)
         return Transfer.of(row)
+
+    @strawberry.mutation(description="Resend every transfer matching the filter (default: the failed ones), "
+                                     "after the cause is fixed. Returns the transfers re-queued.")
+    async def resend_transfers(
+        self, info: Info, filter: TransferFilter, mode: TransferMode | None = None,  # type: ignore[valid-type]
+        send_email: bool | None = None,
+    ) -> list[Transfer]:
+        c = ctx_of(info)
+        rows = await transfer_service.resend_matching(
+            c.app, await c.principal(), integration_id=str(filter.integration_id) if filter.integration_id else None,
+            statuses=filter.status or [], kinds=filter.kind, search=filter.search, mode=mode, send_email=send_email)
+        return [Transfer.of(r) for r in rows]
 
     @strawberry.mutation(description="Create an API token (operators only). The secret is shown once.")
     async def create_api_token(self, info: Info, input: ApiTokenInput) -> ApiToken:

@@ -7,6 +7,8 @@ import hashlib
 from datetime import date
 from typing import Any
 
+import httpx
+
 from backend.connectors.base import ExchangeHook
 from backend.connectors.rackbeat import RackbeatClient
 from backend.connectors.tripletex import TripletexClient
@@ -85,19 +87,21 @@ def rate_limiter(ctx: AppContext, system: str) -> RedisRateLimiter | None:
     return RedisRateLimiter(ctx.redis, ctx.settings.redis_prefix, budget) if budget else None
 
 
-def rackbeat_client(ctx: AppContext, connection: Connection, on_exchange: ExchangeHook | None) -> RackbeatClient:
+def rackbeat_client(ctx: AppContext, connection: Connection, on_exchange: ExchangeHook | None,
+                    http: httpx.AsyncClient | None = None) -> RackbeatClient:
     creds = credentials_of(ctx, connection)
     return RackbeatClient(connection.base_url or default_base_url(ctx, System.RACKBEAT), creds["token"],
-                          http=ctx.http, on_exchange=on_exchange, rate_limiter=rate_limiter(ctx, "rackbeat"))
+                          http=http or ctx.http, on_exchange=on_exchange, rate_limiter=rate_limiter(ctx, "rackbeat"))
 
 
-def tripletex_client(ctx: AppContext, connection: Connection, on_exchange: ExchangeHook | None) -> TripletexClient:
+def tripletex_client(ctx: AppContext, connection: Connection, on_exchange: ExchangeHook | None,
+                     http: httpx.AsyncClient | None = None) -> TripletexClient:
     creds = credentials_of(ctx, connection)
     return TripletexClient(
         connection.base_url or default_base_url(ctx, System.TRIPLETEX),
         creds["consumerToken"],
         creds["employeeToken"],
-        http=ctx.http,
+        http=http or ctx.http,
         on_exchange=on_exchange,
         session_cache=RedisSessionCache(ctx),
     )

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import httpx
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import select
@@ -384,7 +385,10 @@ def _missing_connection(system: str) -> SourceProblem:
         f"Integrasjonen mangler {system.capitalize()}-nøkler. Legg dem inn under Koblinger og send på nytt.")
 
 
-async def execute(ctx: AppContext, transfer: Transfer, on_exchange: ExchangeHook) -> PipeResult:
+async def execute(ctx: AppContext, transfer: Transfer, on_exchange: ExchangeHook,
+                  target_http: httpx.AsyncClient | None = None) -> PipeResult:
+    """Run one transfer. ``target_http`` replaces the target's HTTP client (the preview uses one that
+    records writes instead of sending them)."""
     connections, settings, known = await _load(ctx, transfer)
     source_conn = connections.get(transfer.source_system)
     target_conn = connections.get(transfer.target_system)
@@ -398,7 +402,7 @@ async def execute(ctx: AppContext, transfer: Transfer, on_exchange: ExchangeHook
             f"transfers from {transfer.source_system} to {transfer.target_system} are not supported yet",
             "This integration's systems are not supported yet.", "Systemene i denne integrasjonen støttes ikke ennå.")
     source = RackbeatSource(rackbeat_client(ctx, source_conn, on_exchange))
-    target = TripletexTarget(tripletex_client(ctx, target_conn, on_exchange), source.prefix)
+    target = TripletexTarget(tripletex_client(ctx, target_conn, on_exchange, target_http), source.prefix)
     ref = transfer.source_ref
     if kind is TransferKind.CUSTOMER:
         return await target.upsert_customer(await source.customer(ref))

@@ -171,7 +171,37 @@ async def resend_transfer(ctx: AppContext, principal: Principal, transfer_id: st
                                   mode=mode, trigger="resend", send_email=send_email)
 
 
+async def resend_matching(
+    ctx: AppContext, principal: Principal, *, integration_id: str | None, statuses: Sequence[TransferStatus],
+    kinds: Sequence[TransferKind] | None, search: str | None, mode: TransferMode | None,
+    send_email: bool | None, limit: int = 10_000,
+) -> list[Transfer]:
+    """Resend every transfer matching the filter (by default the failed ones), after the cause is fixed."""
+    stmt = _filtered(select(Transfer), principal, integration_id, statuses or [TransferStatus.FAILED], kinds, search)
+    async with ctx.db.session() as s:
+        rows = (await s.exec(stmt.order_by(col(Transfer.created_at)).limit(limit))).all()
+    return [await request_transfer(ctx, r.integration_id, TransferKind(r.kind), r.source_ref, mode=mode,
+                                   trigger="resend", send_email=send_email) for r in rows]
+
+
 # -- reading ----------------------------------------------------------------------------------------
+
+
+def _filtered(stmt: Any, principal: Principal, integration_id: str | None,
+              statuses: Sequence[TransferStatus] | None, kinds: Sequence[TransferKind] | None,
+              search: str | None) -> Any:
+    if integration_id is not None:
+        principal.require(integration_id)
+        stmt = stmt.where(Transfer.integration_id == integration_id)
+    elif not principal.is_operator:
+        stmt = stmt.where(col(Transfer.integration_id).in_(principal.integration_ids or {""}))
+    if statuses:
+        stmt = stmt.where(col(Transfer.status).in_([st.value for st in statuses]))
+    if kinds:
+        stmt = stmt.where(col(Transfer.kind).in_([k.value for k in kinds]))
+    if search:
+        stmt = stmt.where(col(Transfer.source_ref).contains(search.strip()))
+    return stmt
 
 
 async def get_transfer(ctx: AppContext, principal: Principal, transfer_id: str) -> Transfer:
@@ -221,18 +251,7 @@ async def list_transfers(
     """Newest first, keyset-paged on (created_at, id) so that any depth costs the same."""
     if first < 1 or first > 500:
         raise InvalidInput("first must be between 1 and 500", field="first")
-    stmt = select(Transfer)
-    if integration_id is not None:
-        principal.require(integration_id)
-        stmt = stmt.where(Transfer.integration_id == integration_id)
-    elif not principal.is_operator:
-        stmt = stmt.where(col(Transfer.integration_id).in_(principal.integration_ids or {""}))
-    if statuses:
-        stmt = stmt.where(col(Transfer.status).in_([st.value for st in statuses]))
-    if kinds:
-        stmt = stmt.where(col(Transfer.kind).in_([k.value for k in kinds]))
-    if search:
-        stmt = stmt.where(col(Transfer.source_ref).contains(search.strip()))
+    stmt = _filtered(select(Transfer), principal, integration_id, statuses, kinds, search)
     if after:
         created, tid = decode_cursor(after)
         if ctx.db.is_sqlite:

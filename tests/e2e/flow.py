@@ -63,7 +63,7 @@ async def rackbeat_get(stack: Stack, setup: Setup, path: str) -> Any:
     return r.json()
 
 
-async def book_invoice(stack: Stack, setup: Setup, *, lines: int = 2) -> int:
+async def book_invoice(stack: Stack, setup: Setup, *, lines: int = 2, suppress_webhooks: bool = False) -> int:
     """Make and book a customer invoice in the Rackbeat sandbox, the way Rackbeat's clients do."""
     headers = {"Authorization": f"Bearer {setup.rackbeat['token']}"}
     customers = await rackbeat_get(stack, setup, "customers?limit=1")
@@ -79,7 +79,8 @@ async def book_invoice(stack: Stack, setup: Setup, *, lines: int = 2) -> int:
     draft = await stack.sandbox("rackbeat", "POST", "/api/customer-invoices/drafts", json=body, headers=headers)
     assert draft.status_code == 201, draft.text
     number = int(draft.json()["customer_invoice"]["number"])
-    booked = await stack.sandbox("rackbeat", "POST", f"/api/customer-invoices/{number}/book", json={},
+    booked = await stack.sandbox("rackbeat", "POST", f"/api/customer-invoices/{number}/book",
+                                 json={"suppress_webhooks": True} if suppress_webhooks else {},
                                  headers=headers)
     assert booked.status_code == 200, booked.text
     return number
