@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     retry_base_seconds: float = 2.0
     retry_max_seconds: float = 300.0
 
+    # Periodic reconciliation in the workers: every N seconds (0 = off), over the last D days.
+    reconcile_interval_seconds: float = 3600.0
+    reconcile_days: int = 3
+
     # Outbound HTTP to the external systems.
     http_timeout_seconds: float = 30.0
     http_connect_timeout_seconds: float = 5.0

@@ -1,4 +1,4 @@
-"""arq worker: ``bokbro worker`` (or ``arq worker.settings.WorkerSettings``).
+"""arq worker: ``bokbro worker``.
 
 Jobs call services; the database is the source of truth, arq only the trigger. Each worker also runs the
 sweeper, which hands transfers whose job got lost (dead worker, lost Redis data) to a live worker.
@@ -14,7 +14,7 @@ from typing import Any
 from arq.worker import Worker, func
 
 from backend.config import Settings, get_settings
-from backend.services import transfers
+from backend.services import reconciliation, transfers
 from backend.services.context import AppContext
 
 log = logging.getLogger(__name__)
@@ -37,16 +37,30 @@ async def sweeper_loop(app: AppContext) -> None:
         await asyncio.sleep(app.settings.sweeper_interval_seconds)
 
 
+async def reconciliation_loop(app: AppContext) -> None:
+    """Webhooks get lost: compare recent source documents with the target and transfer what is missing."""
+    interval = app.settings.reconcile_interval_seconds
+    while interval > 0:
+        await asyncio.sleep(interval)
+        try:
+            await reconciliation.reconcile_recent(app, app.settings.reconcile_days)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("reconciliation round failed")
+
+
 def build_worker(app: AppContext, *, handle_signals: bool) -> Worker:
     settings = app.settings
-    sweeper: dict[str, asyncio.Task[None]] = {}
+    background: list[asyncio.Task[None]] = []
 
     async def on_startup(ctx: dict[str, Any]) -> None:
-        sweeper["task"] = asyncio.create_task(sweeper_loop(app), name="bokbro-sweeper")
+        background.append(asyncio.create_task(sweeper_loop(app), name="bokbro-sweeper"))
+        background.append(asyncio.create_task(reconciliation_loop(app), name="bokbro-reconciliation"))
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
-        task = sweeper.pop("task", None)
-        if task is not None:
+        while background:
+            task = background.pop()
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -76,11 +90,3 @@ async def run_standalone(settings: Settings | None = None) -> None:
     finally:
         await worker.close()
         await app.close()
-
-
-class WorkerSettings:
-    """For ``arq worker.settings.WorkerSettings``: the same worker ``bokbro worker`` runs."""
-
-    @staticmethod
-    def create() -> Worker:  # pragma: no cover - convenience for the arq CLI users
-        return build_worker(AppContext.create(get_settings()), handle_signals=True)

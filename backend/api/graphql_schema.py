@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncGenerator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import strawberry
@@ -23,6 +23,7 @@ from backend.services import auth as auth_service
 from backend.services import connections as connection_service
 from backend.services import integrations as integration_service
 from backend.services import preview as preview_service
+from backend.services import reconciliation as reconciliation_service
 from backend.services import settings as settings_service
 from backend.services import transfers as transfer_service
 from backend.services.context import AppContext
@@ -410,6 +411,47 @@ class Query:
                                requests=[r.as_dict() for r in p.requests])  # type: ignore[arg-type]
 
 
+@strawberry.type
+class ReconciliationLine:
+    source_ref: str
+    status: str = strawberry.field(description="OK, MISSING (not in the target), DIFFERENT (amount), EXTRA.")
+    source_amount: float | None = strawberry.field(description="Excluding VAT.")
+    target_ref: str | None
+    target_amount: float | None = strawberry.field(description="Excluding VAT.")
+    transfer_id: strawberry.ID | None
+    transfer_status: TransferStatus | None  # type: ignore[valid-type]
+
+
+@strawberry.type
+class Reconciliation:
+    integration_id: strawberry.ID
+    date_from: date
+    date_to: date
+    mode: TransferMode  # type: ignore[valid-type]
+    ok: int
+    missing: int
+    different: int
+    extra: int
+    lines: list[ReconciliationLine]
+    transferred: list[strawberry.ID] = strawberry.field(description="Transfers queued for what was missing.")
+
+    @classmethod
+    def of(cls, r: reconciliation_service.ReconciliationReport) -> Reconciliation:
+        return cls(
+            integration_id=strawberry.ID(r.integration_id), date_from=r.date_from, date_to=r.date_to, mode=r.mode,
+            ok=r.count("OK"), missing=r.count("MISSING"), different=r.count("DIFFERENT"), extra=r.count("EXTRA"),
+            lines=[ReconciliationLine(
+                source_ref=x.source_ref, status=x.status,
+                source_amount=float(x.source_amount) if x.source_amount is not None else None,
+                target_ref=x.target_ref,
+                target_amount=float(x.target_amount) if x.target_amount is not None else None,
+                transfer_id=strawberry.ID(x.transfer_id) if x.transfer_id else None,
+                transfer_status=models.TransferStatus(x.transfer_status) if x.transfer_status else None,
+            ) for x in r.lines],
+            transferred=[strawberry.ID(t) for t in r.transferred],
+        )
+
+
 @strawberry.input
 class TransferFilter:
     integration_id: strawberry.ID | None = None
@@ -486,6 +528,17 @@ class Mutation:
             c.app, await c.principal(), integration_id=str(filter.integration_id) if filter.integration_id else None,
             statuses=filter.status or [], kinds=filter.kind, search=filter.search, mode=mode, send_email=send_email)
         return [Transfer.of(r) for r in rows]
+
+    @strawberry.mutation(description="Compare the source's booked invoices of a period (dates inclusive) with the "
+                                     "transfer log and the target; with transferMissing, transfer what is missing.")
+    async def reconcile(
+        self, info: Info, integration_id: strawberry.ID, date_from: date, date_to: date,
+        transfer_missing: bool = False,
+    ) -> Reconciliation:
+        c = ctx_of(info)
+        report = await reconciliation_service.reconcile(c.app, await c.principal(), str(integration_id), date_from,
+                                                        date_to, transfer_missing=transfer_missing)
+        return Reconciliation.of(report)
 
     @strawberry.mutation(description="Create an API token (operators only). The secret is shown once.")
     async def create_api_token(self, info: Info, input: ApiTokenInput) -> ApiToken:

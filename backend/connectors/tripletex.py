@@ -354,6 +354,12 @@ class TripletexClient(HttpConnector):
         return await self._first("order", {"number": number, "orderDateFrom": _iso(date_from),
                                            "orderDateTo": _iso(date_to), "fields": WITH_LINES})
 
+    def iter_orders(self, date_from: DateLike, date_to: DateLike, *, page_size: int = 1000,
+                    fields: str = WITH_LINES) -> AsyncIterator[dict[str, Any]]:
+        """Orders with an orderDate in [date_from, date_to), lines expanded."""
+        return self.paginate("order", {"orderDateFrom": _iso(date_from), "orderDateTo": _iso(date_to),
+                                       "fields": fields}, page_size=page_size)
+
     async def delete_order(self, order_id: int) -> None:
         await self._request("DELETE", f"order/{int(order_id)}")
 

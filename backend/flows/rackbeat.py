@@ -139,7 +139,7 @@ def customer_invoice(data: dict[str, Any], customer_data: dict[str, Any] | None 
     lines = tuple(_line(line) for line in data.get("lines") or [])
     if not lines:
         raise RackbeatDocumentError(f"Rackbeat invoice {number} has no lines")
-    doc_date = _date(_first_of(data, "invoice_date", "date", "booked_at", "created_at")) or date.today()
+    doc_date = document_date(data) or date.today()
     return SalesDocument(
         kind=SalesDocumentKind.INVOICE,
         number=str(number),
@@ -154,6 +154,11 @@ def customer_invoice(data: dict[str, Any], customer_data: dict[str, Any] | None 
         total_excl_vat=_dec(data.get("total_subtotal")) if data.get("total_subtotal") is not None else None,
         total_incl_vat=_dec(data.get("total_total")) if data.get("total_total") is not None else None,
     )
+
+
+def document_date(data: dict[str, Any]) -> date | None:
+    """The invoice date (or, lacking one, when it was booked or made)."""
+    return _date(_first_of(data, "invoice_date", "date", "booked_at", "created_at"))
 
 
 def is_booked(data: dict[str, Any]) -> bool:

@@ -87,7 +87,7 @@ def _should_requeue(row: Transfer, trigger: str) -> bool:
     status = TransferStatus(row.status)
     if status in ACTIVE_STATUSES:
         return False  # already on its way: coalesce
-    if trigger == "resend":
+    if trigger in ("resend", "reconcile"):
         return True
     if TransferKind(row.kind) in DOCUMENT_KINDS:
         # A document is transferred once; asking again for a succeeded one is a no-op. A failed one is

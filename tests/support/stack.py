@@ -124,6 +124,7 @@ def stack_settings(be: Backend, port: int, **overrides: Any) -> Settings:
         transfer_lease_seconds=20,
         retry_base_seconds=0.2,
         retry_max_seconds=5,
+        reconcile_interval_seconds=0,  # tests that want the periodic reconciliation turn it on
     )
     values.update(overrides)
     return Settings(**values)
