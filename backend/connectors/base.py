@@ -94,6 +94,18 @@ def redact_text(text: str, secrets: list[str]) -> str:
     return text
 
 
+def scrub(value: Any, secrets: list[str]) -> Any:
+    """Known secret strings removed from every string inside a JSON-like value (a server may echo a token
+    inside a message, where no key name gives it away)."""
+    if isinstance(value, str):
+        return redact_text(value, secrets)
+    if isinstance(value, Mapping):
+        return {k: scrub(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub(v, secrets) for v in value]
+    return value
+
+
 @dataclass
 class Exchange:
     """One HTTP request and its response, redacted, as kept in the transfer log."""
@@ -308,12 +320,15 @@ class HttpConnector:
         return PermanentError(self.system, message, **kw)
 
     def _record(self, ex: Exchange) -> None:
+        ex.url = redact_text(ex.url, self._secrets)
+        if ex.error:
+            ex.error = redact_text(ex.error, self._secrets)
         self.exchanges.append(ex)
         if self.on_exchange is not None:
             self.on_exchange(ex)
 
     def _clip(self, body: Any) -> Any:
-        red = redact(body)
+        red = scrub(redact(body), self._secrets)
         text = json.dumps(red, default=str)
         if len(text) > _MAX_BODY_CHARS:
             return {"_truncated": text[:_MAX_BODY_CHARS]}

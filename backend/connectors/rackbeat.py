@@ -25,7 +25,6 @@ import httpx
 
 from backend.connectors.base import (
     ConnectorError,
-    Exchange,
     ExchangeHook,
     HttpConnector,
     NotFoundError,
@@ -40,17 +39,6 @@ DEFAULT_PAGE_SIZE = 200  # Rackbeat's own SDK pages by 200; the server caps ``li
 def encode_key(number: str | int) -> str:
     """A business number as one URL path segment: percent-encoded twice (``A/1`` → ``A%252F1``)."""
     return quote(quote(str(number), safe=""), safe="")
-
-
-def _scrub(value: Any, secrets: list[str]) -> Any:
-    """Known secret strings removed from every string inside a JSON-like value."""
-    if isinstance(value, str):
-        return redact_text(value, secrets)
-    if isinstance(value, dict):
-        return {k: _scrub(v, secrets) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrub(v, secrets) for v in value]
-    return value
 
 
 def _param(value: Any) -> Any:
@@ -106,15 +94,6 @@ class RackbeatClient(HttpConnector):
             elif body.get("message"):
                 message = str(body["message"])
         return self._classify(status, message, response, field=field, details=details)
-
-    def _record(self, ex: Exchange) -> None:
-        # Secret-named keys are already masked by the base class; this also catches a server echoing a token
-        # inside a message or any other text.
-        ex.url = redact_text(ex.url, self._secrets)
-        ex.request_body = _scrub(ex.request_body, self._secrets)
-        ex.response_body = _scrub(ex.response_body, self._secrets)
-        ex.error = redact_text(ex.error, self._secrets) if ex.error else ex.error
-        super()._record(ex)
 
     # -- plumbing --------------------------------------------------------------------------------------------
     async def _json(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,

@@ -18,7 +18,6 @@ import asyncio
 import base64
 import contextlib
 import hashlib
-import json
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import date, timedelta
 from typing import Any, Protocol
@@ -212,14 +211,6 @@ class TripletexClient(HttpConnector):
             except ValueError:
                 error.retry_after = None
         return error
-
-    def _clip(self, body: Any) -> Any:
-        clipped = super()._clip(body)
-        if not self._secrets:
-            return clipped
-        text = json.dumps(clipped, default=str)
-        cleaned = redact_text(text, self._secrets)
-        return clipped if cleaned == text else json.loads(cleaned)
 
     # -- envelopes and paging -------------------------------------------------------------------------------
     async def _value(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
