@@ -360,7 +360,8 @@ class HttpConnector:
         logged_url = redact_url(str(httpx.URL(url, params=clean_params)))
         try:
             response = await self._http.request(
-                method, url, params=clean_params, json=json_body, headers=hdrs, timeout=self._timeout
+                # no empty params: httpx would drop a query string that is already part of ``url``
+                method, url, params=clean_params or None, json=json_body, headers=hdrs, timeout=self._timeout
             )
         except httpx.TimeoutException as exc:
             self._record(
