@@ -51,7 +51,6 @@ SECRET_KEYS = frozenset(
         "authheadervalue",
         "hmacsharedsecret",
         "encryptionkey",
-        "code",  # OAuth authorization codes in token requests
     }
 )
 REDACTED = "***"

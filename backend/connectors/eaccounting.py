@@ -52,6 +52,7 @@ from backend.connectors.base import (
     parse_retry_after,
     redact,
     redact_text,
+    scrub,
 )
 
 SYSTEM = "eaccounting"
@@ -137,15 +138,6 @@ def authorize_url(authorize_endpoint: str, client_id: str, redirect_uri: str, sc
     return f"{authorize_endpoint}{separator}{urlencode(params, quote_via=quote)}"
 
 
-def _scrub(value: Any, secrets: Sequence[str]) -> Any:
-    """Known secret strings removed from every string inside a JSON-like value."""
-    if isinstance(value, str):
-        return redact_text(value, list(secrets))
-    if isinstance(value, dict):
-        return {k: _scrub(v, secrets) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrub(v, secrets) for v in value]
-    return value
 
 
 def _ci(data: Mapping[str, Any], key: str) -> Any:
@@ -167,11 +159,11 @@ async def _token_call(http: httpx.AsyncClient, token_url: str, client_id: str, c
     headers = {"Authorization": f"Basic {basic}", "Accept": "application/json",
                "Content-Type": "application/x-www-form-urlencoded", "User-Agent": "bokbro/0.1 (integration gateway)"}
     started = time.monotonic()
-    logged_form = _scrub(redact(form), secrets)
+    logged_form = scrub(redact(form), secrets)
 
     def log(status: int | None, body: Any, error: str | None = None) -> None:
         if record is not None:
-            record(Exchange(SYSTEM, "POST", token_url, logged_form, status, _scrub(redact(body), secrets),
+            record(Exchange(SYSTEM, "POST", token_url, logged_form, status, scrub(redact(body), secrets),
                             int((time.monotonic() - started) * 1000), error=error))
 
     try:
@@ -363,14 +355,6 @@ class EAccountingClient(HttpConnector):
             seconds = _TRY_AGAIN.search(message)
             error.retry_after = float(seconds.group(1)) if seconds else None
         return error
-
-    def _record(self, ex: Exchange) -> None:
-        # Secret-named keys are masked by the base class; this also catches a server echoing a token in a message.
-        ex.url = redact_text(ex.url, self._secrets)
-        ex.request_body = _scrub(ex.request_body, self._secrets)
-        ex.response_body = _scrub(ex.response_body, self._secrets)
-        ex.error = redact_text(ex.error, self._secrets) if ex.error else ex.error
-        super()._record(ex)
 
     # -- plumbing --------------------------------------------------------------------------------------------
     async def _json(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,

@@ -37,13 +37,12 @@ import httpx
 from backend.connectors.base import (
     AuthError,
     ConnectorError,
-    Exchange,
     ExchangeHook,
     HttpConnector,
     NotFoundError,
     PermanentError,
     RateLimiter,
-    redact_text,
+    scrub,
 )
 
 # =========================================================================================================
@@ -401,14 +400,6 @@ def filter_params(filters: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def _scrub(value: Any, secrets: list[str]) -> Any:
-    if isinstance(value, str):
-        return redact_text(value, secrets)
-    if isinstance(value, dict):
-        return {k: _scrub(v, secrets) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrub(v, secrets) for v in value]
-    return value
 
 
 def _pointer_field(source: Any) -> str | None:
@@ -490,7 +481,7 @@ class MystoreClient(HttpConnector):
                 for err in errors:
                     if not isinstance(err, dict):
                         continue
-                    details.append(_scrub({k: err.get(k) for k in ("status", "code", "title", "detail", "source",
+                    details.append(scrub({k: err.get(k) for k in ("status", "code", "title", "detail", "source",
                                                                   "meta") if k in err}, self._secrets))
                 first = next((e for e in errors if isinstance(e, dict)), {})
                 message = str(first.get("detail") or first.get("title") or message)
@@ -499,14 +490,6 @@ class MystoreClient(HttpConnector):
             elif body.get("message"):  # a plain ``{"message": ...}`` (API.md §2: clients read both)
                 message = str(body["message"])
         return self._classify(status, message, response, code=code, field=field, details=details)
-
-    def _record(self, ex: Exchange) -> None:
-        # Secret-named keys are masked by the base class; this also catches a token echoed in any text.
-        ex.url = redact_text(ex.url, self._secrets)
-        ex.request_body = _scrub(ex.request_body, self._secrets)
-        ex.response_body = _scrub(ex.response_body, self._secrets)
-        ex.error = redact_text(ex.error, self._secrets) if ex.error else ex.error
-        super()._record(ex)
 
     # -- plumbing --------------------------------------------------------------------------------------------
     def _path(self, *parts: str | int) -> str:
