@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -24,11 +25,14 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from backend.api.graphql_schema import Context, create_schema, make_context
 from backend.config import Settings
+from backend.connectors.base import ConnectorError
 from backend.db.migrate import upgrade
 from backend.sandbox.server import create_sandboxes, sandbox_lifespans, sandbox_routes
 from backend.services import auth as auth_service
+from backend.services import oauth as oauth_service
 from backend.services import webhooks as webhook_service
 from backend.services.context import AppContext
+from backend.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +63,16 @@ def _placeholder_admin(settings: Settings) -> str:
 <p>The admin app is not built yet. Use <a href="/graphql">GraphiQL</a> with an
 <code>Authorization: Bearer &lt;token&gt;</code> header.</p>
 <p>Public URL: <code>{settings.public_url}</code></p></body></html>"""
+
+
+def _callback_page(ok: bool, detail: str) -> str:
+    title = "eAccounting is connected" if ok else "eAccounting was not connected"
+    text = ("bokbro may now read and write this company's customers, articles and invoices. You can close this "
+            "window." if ok else "Nothing was stored. Start the connection again from bokbro.")
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
+            f'<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto">'
+            f"<h1>{html.escape(title)}</h1><p>{html.escape(text)}</p><p><small>{html.escape(detail)}</small></p>"
+            "</body></html>")
 
 
 def _report_worker_exit(task: asyncio.Task[Any]) -> None:
@@ -110,6 +124,21 @@ def create_app(
         status = outcome.status_code
         return JSONResponse(payload, status_code=status)
 
+    async def eaccounting_callback(request: Request) -> Response:
+        code, state = request.query_params.get("code"), request.query_params.get("state")
+        error = request.query_params.get("error")
+        if error or not code or not state:
+            log.warning("eAccounting authorization did not complete: %s", error or "no code/state")
+            return HTMLResponse(_callback_page(False, f"eAccounting answered: {error or 'no code'}"), status_code=400)
+        try:
+            connection = await oauth_service.complete_eaccounting(app_context, code, state)
+        except ServiceError as exc:
+            return HTMLResponse(_callback_page(False, exc.message), status_code=400)
+        except ConnectorError as exc:
+            log.warning("eAccounting code exchange failed: %s", exc)
+            return HTMLResponse(_callback_page(False, exc.message), status_code=502)
+        return HTMLResponse(_callback_page(True, f"connection {connection.id}"))
+
     async def admin(request: Request) -> Response:
         index = STATIC_DIR / "dist" / "index.html"
         if index.exists():
@@ -120,6 +149,7 @@ def create_app(
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         Route("/webhooks/rackbeat/{integration_id}", rackbeat_webhook, methods=["POST"]),
+        Route(oauth_service.CALLBACK_PATH, eaccounting_callback),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/", admin),

@@ -22,6 +22,7 @@ from backend.db import models
 from backend.services import auth as auth_service
 from backend.services import connections as connection_service
 from backend.services import integrations as integration_service
+from backend.services import oauth as oauth_service
 from backend.services import preview as preview_service
 from backend.services import reconciliation as reconciliation_service
 from backend.services import settings as settings_service
@@ -326,7 +327,8 @@ class ConnectionInput:
     integration_id: strawberry.ID
     system: System  # type: ignore[valid-type]
     credentials: JSON = strawberry.field(
-        description="RACKBEAT: {token}; TRIPLETEX: {consumerToken, employeeToken}; stored encrypted."
+        description="RACKBEAT: {token}; TRIPLETEX: {consumerToken, employeeToken}; MYSTORE: {shop, token, "
+                    "webhookSecret}; EACCOUNTING: {clientId, clientSecret} then authorizeEAccounting. Stored encrypted."
     )
     base_url: str | None = None
 
@@ -482,6 +484,13 @@ class Mutation:
     async def test_connection(self, info: Info, id: strawberry.ID) -> Connection:
         c = ctx_of(info)
         return Connection.of(await connection_service.test_connection(c.app, await c.principal(), str(id)))
+
+    @strawberry.mutation(name="authorizeEAccounting",
+                         description="The URL to send the customer to so that they grant bokbro access to their "
+                                     "eAccounting company (OAuth2); Visma sends them back to bokbro's callback.")
+    async def authorize_eaccounting(self, info: Info, connection_id: strawberry.ID) -> str:
+        c = ctx_of(info)
+        return await oauth_service.authorize_eaccounting(c.app, await c.principal(), str(connection_id))
 
     @strawberry.mutation
     async def update_settings(self, info: Info, integration_id: strawberry.ID, input: SettingsInput) -> Settings:

@@ -15,6 +15,8 @@ from backend.db.models import Connection, ConnectionStatus, Integration, System,
 from backend.services.auth import Principal
 from backend.services.connector_factory import (
     default_base_url,
+    eaccounting_client,
+    mystore_client,
     rackbeat_client,
     tripletex_client,
     validate_credentials,
@@ -23,6 +25,8 @@ from backend.services.context import AppContext
 from backend.services.errors import InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
+
+MYSTORE_WEBHOOK_TOPICS = ("orders/create", "orders/update")
 
 # Rackbeat events bokbro listens to (what each one transfers: services.webhooks.RACKBEAT_EVENTS).
 RACKBEAT_WEBHOOK_EVENTS = (
@@ -39,6 +43,7 @@ class Check:
     name: str
     ok: bool
     message: str
+    status: int | None = None  # the HTTP status of a failed probe
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "ok": self.ok, "message": self.message}
@@ -93,7 +98,7 @@ async def _check(name: str, ok_message: str, call: Callable[[], Awaitable[Any]])
         await call()
         return Check(name, True, ok_message)
     except ConnectorError as exc:
-        return Check(name, False, f"{exc.message} (HTTP {exc.status})" if exc.status else exc.message)
+        return Check(name, False, f"{exc.message} (HTTP {exc.status})" if exc.status else exc.message, exc.status)
 
 
 async def _test_rackbeat(ctx: AppContext, row: Connection) -> list[Check]:
@@ -149,15 +154,65 @@ async def _test_tripletex(ctx: AppContext, row: Connection) -> list[Check]:
     return checks
 
 
+async def _test_eaccounting(ctx: AppContext, row: Connection) -> list[Check]:
+    """One probe per scope bokbro needs (eAccounting requires ``ea:api`` on every call, so it is granted when
+    any probe gets through), plus the fiscal year invoices need."""
+    try:
+        client = eaccounting_client(ctx, row, None)
+    except ConnectorError as exc:
+        return [Check("authorization", False, exc.message)]
+    years: list[dict[str, Any]] | None = None
+
+    async def fiscal_years() -> None:
+        nonlocal years
+        years = await client.list_fiscal_years()
+
+    sales = await _check("ea:sales", "customers, articles and invoices can be read and written",
+                         lambda: client.find_customer_by_number("0"))
+    accounting = await _check("ea:accounting", "VAT codes and fiscal years can be read", client.list_vat_codes)
+    year_check = await _check("fiscal year", "a fiscal year exists", fiscal_years)
+    if sales.status == 401 or accounting.status == 401:
+        return [Check("authorization", False, "eAccounting refused the authorization: authorize again")]
+    api = Check("ea:api", sales.ok or accounting.ok or year_check.ok,
+                "the authorization is valid" if (sales.ok or accounting.ok or year_check.ok)
+                else "the authorization lacks ea:api: authorize again and grant API access")
+    if year_check.ok and not years:
+        year_check = Check("fiscal year", False,
+                           "no fiscal year: create one in eAccounting (Settings → Fiscal years) before invoicing")
+    creds = ctx.box.decrypt(row.credentials_encrypted)
+    offline = Check("offline_access", bool(creds.get("refreshToken")),
+                    "a refresh token keeps the connection alive" if creds.get("refreshToken") else
+                    "no refresh token: authorize again and grant offline access")
+    return [api, sales, accounting, offline, year_check]
+
+
+async def _test_mystore(ctx: AppContext, row: Connection) -> list[Check]:
+    client = mystore_client(ctx, row, None)
+    try:
+        scopes = await client.probe_scopes()
+    except ConnectorError as exc:
+        return [Check("authentication", False, exc.message)]
+    checks = [Check("authentication", True, "the access token is valid")]
+    checks += [Check(scope, ok, f"{scope} granted" if ok else
+                     f"the token lacks {scope}: create a token with it in Mystore (Innstillinger → API)")
+               for scope, ok in scopes.items()]
+    webhook_url = f"{ctx.settings.public_url.rstrip('/')}/webhooks/mystore/{row.integration_id}"
+    try:
+        for topic in MYSTORE_WEBHOOK_TOPICS:
+            await client.ensure_webhook(topic, webhook_url)
+        creds = ctx.box.decrypt(row.credentials_encrypted)
+        row.webhook_secret_encrypted = ctx.box.encrypt({"hmac": creds["webhookSecret"]})
+        checks.append(Check("webhooks", True, f"registered {', '.join(MYSTORE_WEBHOOK_TOPICS)} → {webhook_url}"))
+    except ConnectorError as exc:
+        checks.append(Check("webhooks", False, f"could not register webhooks: {exc.message}"))
+    return checks
+
+
 async def test_connection(ctx: AppContext, principal: Principal, connection_id: str) -> Connection:
     row = await get_connection(ctx, principal, connection_id)
-    system = System(row.system)
-    if system is System.RACKBEAT:
-        checks = await _test_rackbeat(ctx, row)
-    elif system is System.TRIPLETEX:
-        checks = await _test_tripletex(ctx, row)
-    else:
-        checks = [Check("connector", False, f"{system.value} connections are not testable yet")]
+    testers = {System.RACKBEAT: _test_rackbeat, System.TRIPLETEX: _test_tripletex,
+               System.EACCOUNTING: _test_eaccounting, System.MYSTORE: _test_mystore}
+    checks = await testers[System(row.system)](ctx, row)
     async with ctx.db.session() as s:
         fresh = await s.get(Connection, row.id)
         assert fresh is not None

@@ -9,7 +9,9 @@ from typing import Any
 
 import httpx
 
-from backend.connectors.base import ExchangeHook
+from backend.connectors.base import AuthError, ExchangeHook
+from backend.connectors.eaccounting import EAccountingClient
+from backend.connectors.mystore import MystoreClient
 from backend.connectors.rackbeat import RackbeatClient
 from backend.connectors.tripletex import TripletexClient
 from backend.db.models import Connection, System
@@ -33,7 +35,7 @@ SANDBOX_PATHS = {
 REQUIRED_CREDENTIALS = {
     System.RACKBEAT: ("token",),
     System.TRIPLETEX: ("consumerToken", "employeeToken"),
-    System.MYSTORE: ("token", "webhookSecret"),
+    System.MYSTORE: ("shop", "token", "webhookSecret"),
     System.EACCOUNTING: ("clientId", "clientSecret"),
 }
 
@@ -105,6 +107,30 @@ def tripletex_client(ctx: AppContext, connection: Connection, on_exchange: Excha
         on_exchange=on_exchange,
         session_cache=RedisSessionCache(ctx),
     )
+
+
+def eaccounting_client(ctx: AppContext, connection: Connection, on_exchange: ExchangeHook | None,
+                       http: httpx.AsyncClient | None = None) -> EAccountingClient:
+    from backend.services.oauth import DbTokenStore, identity_base
+
+    creds = credentials_of(ctx, connection)
+    if not creds.get("refreshToken"):
+        raise AuthError("eaccounting", "eAccounting is not authorized yet: open the authorization link first")
+    return EAccountingClient(
+        connection.base_url or default_base_url(ctx, System.EACCOUNTING),
+        client_id=creds["clientId"], client_secret=creds["clientSecret"],
+        token_url=identity_base(ctx, connection) + "/token", refresh_token=creds["refreshToken"],
+        http=http or ctx.http, on_exchange=on_exchange, rate_limiter=rate_limiter(ctx, "eaccounting"),
+        token_store=DbTokenStore(ctx), token_key=connection.id,
+    )
+
+
+def mystore_client(ctx: AppContext, connection: Connection, on_exchange: ExchangeHook | None,
+                   http: httpx.AsyncClient | None = None) -> MystoreClient:
+    creds = credentials_of(ctx, connection)
+    return MystoreClient(connection.base_url or default_base_url(ctx, System.MYSTORE), creds["shop"],
+                         creds["token"], http=http or ctx.http, on_exchange=on_exchange,
+                         rate_limiter=rate_limiter(ctx, "mystore"))
 
 
 def credential_fingerprint(credentials: dict[str, str]) -> str:
