@@ -5,6 +5,7 @@ connected to fresh sandbox accounts at every start (sandbox state lives in memor
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from pathlib import Path
 
@@ -47,12 +48,23 @@ def demo_settings(port: int, data_dir: Path, host: str = "127.0.0.1") -> tuple[S
     return settings, token
 
 
-async def connect_demo_integration(app: AppContext, token: str) -> tuple[str, str]:
-    """Fresh demo accounts in the sandboxes, and the demo integration pointed at them."""
+async def sandbox_accounts(app: AppContext) -> dict[str, dict[str, str]]:
+    """A fresh demo account in each sandbox (their state lives in memory, so every start makes new ones)."""
     base = app.settings.public_url
-    async with httpx.AsyncClient(timeout=30) as http:
-        rb = (await http.post(f"{base}/sandbox/rackbeat/_control/accounts", json={"seed": "demo"})).json()
-        tx = (await http.post(f"{base}/sandbox/tripletex/_control/accounts", json={"seed": "demo"})).json()
+    extra = {"eaccounting": {"redirectUri": f"{base}/oauth/eaccounting/callback"}}
+    accounts = {}
+    async with httpx.AsyncClient(timeout=60) as http:
+        for system in ("rackbeat", "tripletex", "eaccounting", "mystore"):
+            r = await http.post(f"{base}/sandbox/{system}/_control/accounts",
+                                json={"seed": "demo", **extra.get(system, {})})
+            if r.status_code == 201:
+                accounts[system] = r.json()
+    return accounts
+
+
+async def connect_demo_integration(app: AppContext, token: str, accounts: dict[str, dict[str, str]]) -> str:
+    """The demo integration Rackbeat → Tripletex, pointed at the fresh sandbox accounts."""
+    rb, tx = accounts["rackbeat"], accounts["tripletex"]
     principal = await authenticate(app, f"Bearer {token}")
     existing = [i for i in await integrations.list_integrations(app, principal) if i.company_name == "Demo AS"]
     integration: Integration = existing[0] if existing else await integrations.start_onboarding(
@@ -64,7 +76,27 @@ async def connect_demo_integration(app: AppContext, token: str) -> tuple[str, st
         row = await connections.save_connection(app, principal, integration_id=integration.id, system=system,
                                                 base_url=None, credentials=creds)
         await connections.test_connection(app, principal, row.id)
-    return integration.id, str(rb["token"])
+    return integration.id
+
+
+def sandbox_guide(base: str, accounts: dict[str, dict[str, str]]) -> str:
+    rows = {
+        "rackbeat": (f"{base}/sandbox/rackbeat/api", "Authorization: Bearer <token>", "token"),
+        "tripletex": (f"{base}/sandbox/tripletex/v2", "session from consumerToken + employeeToken",
+                      "consumerToken employeeToken"),
+        "eaccounting": (f"{base}/sandbox/eaccounting/v2", "OAuth2 at /sandbox/eaccounting/identity/connect",
+                        "clientId clientSecret"),
+        "mystore": (f"{base}/sandbox/mystore", "Authorization: Bearer <token>", "shop token webhookSecret"),
+    }
+    lines = []
+    for system, (url, auth, keys) in rows.items():
+        account = accounts.get(system)
+        if account is None:
+            continue
+        values = "  ".join(f"{k}={account.get(k)}" for k in keys.split())
+        lines.append(f"  {system:<12}{url}   ({auth})\n  {'':<12}{values}")
+        lines.append(f"  {'':<12}control: POST {base}/sandbox/{system}/_control/accounts  (faults, state, ...)")
+    return "\n".join(lines)
 
 
 def run_demo(port: int, data_dir: Path, host: str = "127.0.0.1") -> None:
@@ -83,15 +115,22 @@ def run_demo(port: int, data_dir: Path, host: str = "127.0.0.1") -> None:
                 serving.result()
                 return
             await asyncio.sleep(0.05)
-        integration_id, rackbeat_token = await connect_demo_integration(app.state.ctx, token)
+        accounts = await sandbox_accounts(app.state.ctx)
+        integration_id = await connect_demo_integration(app.state.ctx, token, accounts)
+        rackbeat_token = accounts["rackbeat"]["token"]
+        (data_dir / "sandboxes.json").write_text(json.dumps(accounts, indent=2))
+        (data_dir / "sandboxes.json").chmod(0o600)
         rb = f"{settings.public_url}/sandbox/rackbeat/api"
+        sandboxes = sandbox_guide(settings.public_url, accounts)
         print(f"""
 bokbro demo is running (embedded: SQLite in {data_dir}/, in-process Redis and worker, sandboxes).
 
   GraphiQL      {settings.public_url}/graphql    header  Authorization: Bearer {token}
   Admin page    {settings.public_url}/
-  Sandboxes     {settings.public_url}/sandbox/rackbeat/api   {settings.public_url}/sandbox/tripletex/v2
   Demo integration "Demo AS" (Rackbeat -> Tripletex): {integration_id}
+
+Sandboxes of the external systems, each with a fresh demo account (credentials also in {data_dir}/sandboxes.json):
+{sandboxes}
 
 Book an invoice in the Rackbeat sandbox; it arrives in the Tripletex sandbox within a second:
 
