@@ -1,0 +1,129 @@
+"""One transfer's work: fetch from the source, map through the canonical model, ensure it in the target.
+
+Sources and targets meet in the canonical model: a source turns a reference into a canonical document,
+a target makes sure a canonical document exists in its system ("ensure", never a blind create). Adding a
+system means adding one module under ``sources/`` or ``targets/`` and one line in the registry below, not a
+flow per pair.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.connectors.base import ExchangeHook
+from backend.db.models import (
+    Connection,
+    ExternalId,
+    IntegrationSettings,
+    System,
+    Transfer,
+    TransferKind,
+    TransferMode,
+    new_id,
+    utcnow,
+)
+from backend.services.connector_factory import rackbeat_client, tripletex_client
+from backend.services.context import AppContext
+from backend.services.pipes.base import PipeResult, Source, SourceProblem, Target, TransferOptions
+from backend.services.pipes.sources.rackbeat import RackbeatSource
+from backend.services.pipes.targets.tripletex import TripletexTarget
+
+__all__ = ["PipeResult", "RackbeatSource", "SourceProblem", "TransferOptions", "execute", "remember_external_id"]
+
+# -- registry: how each system is built as a source or a target -----------------------------------------
+
+SourceFactory = Callable[[AppContext, Connection, ExchangeHook], Source]
+TargetFactory = Callable[[AppContext, Connection, ExchangeHook, httpx.AsyncClient | None, str], Target]
+
+SOURCES: dict[System, SourceFactory] = {
+    System.RACKBEAT: lambda ctx, conn, hook: RackbeatSource(rackbeat_client(ctx, conn, hook)),
+}
+TARGETS: dict[System, TargetFactory] = {
+    System.TRIPLETEX: lambda ctx, conn, hook, http, prefix: TripletexTarget(
+        tripletex_client(ctx, conn, hook, http), prefix),
+}
+
+
+# -- wiring -----------------------------------------------------------------------------------------
+
+
+async def remember_external_id(s: AsyncSession, integration_id: str, entity: str, source_key: str,
+                               target_id: str) -> None:
+    """Upsert: transfers running at the same moment may record the same customer or product."""
+    values = {"id": new_id(), "integration_id": integration_id, "entity": entity, "source_key": source_key,
+              "target_id": target_id, "created_at": utcnow(), "updated_at": utcnow()}
+    insert = sqlite_insert if s.get_bind().dialect.name == "sqlite" else pg_insert
+    stmt = insert(ExternalId).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["integration_id", "entity", "source_key"],
+        set_={"target_id": stmt.excluded.target_id, "updated_at": stmt.excluded.updated_at},
+    )
+    await s.execute(stmt)
+
+
+async def _load(ctx: AppContext, transfer: Transfer) -> tuple[dict[str, Connection], IntegrationSettings,
+                                                               dict[tuple[str, str], str]]:
+    async with ctx.db.session() as s:
+        connections = {c.system: c for c in (await s.exec(select(Connection).where(
+            Connection.integration_id == transfer.integration_id))).all()}
+        settings = await s.get(IntegrationSettings, transfer.integration_id)
+        known = {(e.entity, e.source_key): e.target_id for e in (await s.exec(select(ExternalId).where(
+            ExternalId.integration_id == transfer.integration_id,
+            ExternalId.source_key == transfer.source_ref))).all()}
+    assert settings is not None
+    return connections, settings, known
+
+
+def _missing_connection(system: str) -> SourceProblem:
+    return SourceProblem(
+        f"no {system} connection",
+        f"The integration has no {system.capitalize()} credentials yet. Add them under Connections and resend.",
+        f"Integrasjonen mangler {system.capitalize()}-nøkler. Legg dem inn under Koblinger og send på nytt.")
+
+
+async def execute(ctx: AppContext, transfer: Transfer, on_exchange: ExchangeHook,
+                  target_http: httpx.AsyncClient | None = None) -> PipeResult:
+    """Run one transfer. ``target_http`` replaces the target's HTTP client (the preview uses one that
+    records writes instead of sending them)."""
+    connections, settings, known = await _load(ctx, transfer)
+    source_conn = connections.get(transfer.source_system)
+    target_conn = connections.get(transfer.target_system)
+    if source_conn is None:
+        raise _missing_connection(transfer.source_system)
+    if target_conn is None:
+        raise _missing_connection(transfer.target_system)
+    kind = TransferKind(transfer.kind)
+    make_source = SOURCES.get(System(transfer.source_system))
+    make_target = TARGETS.get(System(transfer.target_system))
+    if make_source is None or make_target is None:
+        raise SourceProblem(
+            f"transfers from {transfer.source_system} to {transfer.target_system} are not supported yet",
+            "This integration's systems are not supported yet.", "Systemene i denne integrasjonen støttes ikke ennå.")
+    source = make_source(ctx, source_conn, on_exchange)
+    target = make_target(ctx, target_conn, on_exchange, target_http, source.prefix)
+    ref = transfer.source_ref
+    if kind is TransferKind.CUSTOMER:
+        return await target.upsert_customer(await source.customer(ref))
+    if kind is TransferKind.SUPPLIER:
+        return await target.upsert_supplier(await source.supplier(ref))
+    if kind is TransferKind.PRODUCT:
+        return await target.upsert_product(await source.product(ref))
+    if kind is TransferKind.BOM:
+        return await target.upsert_product(await source.bom(ref))
+    if kind is not TransferKind.INVOICE:
+        raise SourceProblem(f"{kind.value} transfers are not supported yet",
+                            "This kind of transfer is not supported yet.", "Denne typen overføring støttes ikke ennå.")
+    document = await source.sales_document(ref)
+    send = transfer.send_email if transfer.send_email is not None else settings.send_invoice_to_customer
+    options = TransferOptions(
+        mode=TransferMode(transfer.mode or settings.invoice_transfer_mode),
+        send_to_customer=send,
+        known_ids=known,
+    )
+    return await target.ensure_sales_document(document, options)
