@@ -42,8 +42,8 @@ def order_number(prefix: str, document: SalesDocument) -> str:
 
 
 def customer_payload(c: Customer) -> dict[str, Any]:
-    payload: dict[str, Any] = {"name": c.name, "isCustomer": True,
-                               "isPrivateIndividual": c.is_private_individual}
+    # (isCustomer / isSupplier are read-only in Tripletex: the endpoint decides which it is)
+    payload: dict[str, Any] = {"name": c.name, "isPrivateIndividual": c.is_private_individual}
     if c.number.isdigit():
         payload["customerNumber"] = int(c.number)
     if c.organization_number and not c.is_private_individual:
@@ -73,7 +73,7 @@ def _address(a: Address) -> dict[str, Any]:
 
 
 def supplier_payload(sup: Supplier) -> dict[str, Any]:
-    payload: dict[str, Any] = {"name": sup.name, "isSupplier": True}
+    payload: dict[str, Any] = {"name": sup.name}
     if sup.number.isdigit():
         payload["supplierNumber"] = int(sup.number)
     if sup.organization_number:
