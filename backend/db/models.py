@@ -86,6 +86,21 @@ class EntitySync(str, Enum):
     OFF = "OFF"
 
 
+class EAccountingInvoiceStatus(str, Enum):
+    """What a transferred invoice becomes in eAccounting."""
+
+    DRAFT = "DRAFT"  # an invoice draft, to be checked and sent from eAccounting
+    INVOICED = "INVOICED"  # a booked invoice
+    INVOICED_AND_EMAIL = "INVOICED_AND_EMAIL"  # a booked invoice, e-mailed to the customer by eAccounting
+
+
+class OrderFlowStart(str, Enum):
+    """Where invoices to the accounting system come from ("Start order flow from")."""
+
+    SOURCE = "SOURCE"  # invoices booked in the source (Rackbeat) are transferred
+    DONT_TRANSFER = "DONT_TRANSFER"  # invoices are not transferred
+
+
 class TokenRole(str, Enum):
     OPERATOR = "OPERATOR"
     PARTNER = "PARTNER"
@@ -136,6 +151,14 @@ class IntegrationSettings(SQLModel, table=True):
     sync_suppliers: str = Field(default=EntitySync.SOURCE_TO_TARGET.value, max_length=20)
     sync_products: str = Field(default=EntitySync.SOURCE_TO_TARGET.value, max_length=20)
     sync_boms: str = Field(default=EntitySync.SOURCE_TO_TARGET.value, max_length=20)
+    # eAccounting targets.
+    eaccounting_invoice_status: str = Field(default=EAccountingInvoiceStatus.INVOICED.value, max_length=30)
+    start_order_flow_from: str = Field(default=OrderFlowStart.SOURCE.value, max_length=20)
+    # eAccounting rows take 2 decimals: True keeps the line total exact (quantity 1 × the line's amount, the real
+    # quantity in the row text); False rounds the quantity to 2 decimals. Either way the transfer log says so.
+    use_exact_quantity: bool = Field(default=True)
+    # Purchase orders to the accounting system, to be matched against supplier invoices there.
+    transfer_purchase_orders: bool = Field(default=False)
     updated_at: datetime = _ts(onupdate=utcnow)
 
 
@@ -186,6 +209,8 @@ class Transfer(SQLModel, table=True):
     job_seq: int = Field(default=0)  # increases each time a job is enqueued; part of the arq job id
     # A newer version arrived while this transfer was running: run it once more when this run ends.
     rerun_requested: bool = Field(default=False)
+    # What a bookkeeper should know about how the document was carried over (rounding, expansions, ...).
+    notes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = _ts()
     updated_at: datetime = _ts(onupdate=utcnow)
     started_at: datetime | None = _opt_ts()
