@@ -39,6 +39,13 @@ TransferKind = strawberry.enum(models.TransferKind)
 ConnectionStatus = strawberry.enum(models.ConnectionStatus)
 IntegrationStatus = strawberry.enum(models.IntegrationStatus)
 TokenRole = strawberry.enum(models.TokenRole)
+EAccountingInvoiceStatus = strawberry.enum(
+    models.EAccountingInvoiceStatus,
+    description="DRAFT: an invoice draft; INVOICED: a booked invoice; INVOICED_AND_EMAIL: booked and e-mailed.",
+)
+OrderFlowStart = strawberry.enum(
+    models.OrderFlowStart, description="SOURCE: invoices booked in the source are transferred; DONT_TRANSFER: not."
+)
 EntitySync = strawberry.enum(
     models.EntitySync, description="SOURCE_TO_TARGET: changes in the source are carried over at once; OFF: not."
 )
@@ -156,6 +163,18 @@ class Settings:
     sync_boms: EntitySync = strawberry.field(  # type: ignore[valid-type]
         description="BOMs (Rackbeat lots) created or changed in the source; a BOM becomes a product in Tripletex."
     )
+    eaccounting_invoice_status: EAccountingInvoiceStatus = strawberry.field(  # type: ignore[valid-type]
+        description="eAccounting only: what a transferred invoice becomes there.")
+    start_order_flow_from: OrderFlowStart = strawberry.field(  # type: ignore[valid-type]
+        description="Whether booked source invoices are transferred at all (\"Start order flow from\").")
+    use_exact_quantity: bool = strawberry.field(
+        description="eAccounting rows take 2 decimals. On: a quantity with more is sent as 1 × the exact line amount, "
+                    "the real quantity in the row text. Off: the quantity is rounded to 2 decimals.")
+    transfer_purchase_orders: bool = strawberry.field(
+        description="Purchase orders are transferred, to be matched against supplier invoices in the target.")
+    notes_not_synced: str = strawberry.field(
+        description="What is never synchronised, said plainly.",
+        default="Stock levels and the financial value of the inventory are not synchronised.")
     updated_at: datetime
 
     @classmethod
@@ -167,6 +186,10 @@ class Settings:
                    sync_suppliers=models.EntitySync(row.sync_suppliers),
                    sync_products=models.EntitySync(row.sync_products),
                    sync_boms=models.EntitySync(row.sync_boms),
+                   eaccounting_invoice_status=models.EAccountingInvoiceStatus(row.eaccounting_invoice_status),
+                   start_order_flow_from=models.OrderFlowStart(row.start_order_flow_from),
+                   use_exact_quantity=row.use_exact_quantity,
+                   transfer_purchase_orders=row.transfer_purchase_orders,
                    updated_at=_utc(row.updated_at))  # type: ignore[arg-type]
 
 
@@ -239,6 +262,8 @@ class Transfer:
     attempts: int
     error: TransferError | None
     next_attempt_at: datetime | None
+    notes: list[str] = strawberry.field(description="How the document was carried over, where it matters "
+                                                    "(rounding of quantities, ...).")
     created_at: datetime
     updated_at: datetime
     started_at: datetime | None
@@ -267,6 +292,7 @@ class Transfer:
             target_system=models.System(row.target_system), source_ref=row.source_ref, target_ref=row.target_ref,
             mode=models.TransferMode(row.mode) if row.mode else None, status=models.TransferStatus(row.status),
             trigger=row.trigger, attempts=row.attempts, error=error, next_attempt_at=_utc(row.next_attempt_at),
+            notes=list(row.notes or []),
             created_at=_utc(row.created_at), updated_at=_utc(row.updated_at),  # type: ignore[arg-type]
             started_at=_utc(row.started_at), finished_at=_utc(row.finished_at),
         )
@@ -341,6 +367,10 @@ class SettingsInput:
     sync_suppliers: EntitySync | None = None  # type: ignore[valid-type]
     sync_products: EntitySync | None = None  # type: ignore[valid-type]
     sync_boms: EntitySync | None = None  # type: ignore[valid-type]
+    eaccounting_invoice_status: EAccountingInvoiceStatus | None = None  # type: ignore[valid-type]
+    start_order_flow_from: OrderFlowStart | None = None  # type: ignore[valid-type]
+    use_exact_quantity: bool | None = None
+    transfer_purchase_orders: bool | None = None
 
 
 @strawberry.input
@@ -500,7 +530,11 @@ class Mutation:
             settings_service.SettingsUpdate(invoice_transfer_mode=input.invoice_transfer_mode,
                                             send_invoice_to_customer=input.send_invoice_to_customer,
                                             sync_customers=input.sync_customers, sync_suppliers=input.sync_suppliers,
-                                            sync_products=input.sync_products, sync_boms=input.sync_boms))
+                                            sync_products=input.sync_products, sync_boms=input.sync_boms,
+                                            eaccounting_invoice_status=input.eaccounting_invoice_status,
+                                            start_order_flow_from=input.start_order_flow_from,
+                                            use_exact_quantity=input.use_exact_quantity,
+                                            transfer_purchase_orders=input.transfer_purchase_orders))
         return Settings.of(row)
 
     @strawberry.mutation(description="Transfer one source document now. Asking twice never makes two documents.")

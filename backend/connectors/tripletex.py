@@ -117,6 +117,7 @@ class TripletexClient(HttpConnector):
         self.session_days = max(1, session_days)
         self._today = today or date.today
         self.sessions_created = 0
+        self._employee_id: int | None = None
 
     async def __aenter__(self) -> TripletexClient:
         return self
@@ -368,6 +369,54 @@ class TripletexClient(HttpConnector):
         params = {"invoiceDate": _iso(invoice_date), "sendToCustomer": _flag(send_to_customer),
                   **self._prepayment(payment_type_id, paid_amount)}
         return await self._value("PUT", f"order/{int(order_id)}/:invoice", params=params)
+
+    # -- purchase orders (Tripletex's Logistics Basic module) -----------------------------------------------
+    async def _own_employee_id(self) -> int:
+        """The token owner's employee id (``whoAmI``), asked once per client."""
+        if self._employee_id is None:
+            self._employee_id = int((await self.who_am_i())["employeeId"])
+        return self._employee_id
+
+    async def create_purchase_order(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """Create a purchase order and its lines; answer it as ``get_purchase_order`` does (lines expanded).
+
+        ``payload`` is a ``PurchaseOrder`` (``supplier`` ref, ``deliveryDate``, ...) that may carry its lines in
+        ``orderLines`` (``PurchaseOrderline`` bodies without ``purchaseOrder``). Tripletex refuses lines embedded
+        in ``POST /purchaseOrder`` (``orderLines`` is read-only there), so the header is posted first and the
+        lines follow in one ``POST /purchaseOrder/orderline/list``; if the lines are refused, the new header is
+        deleted again (best effort) and the error raised. ``ourContact`` defaults to the token owner.
+        Tripletex assigns ``number`` itself (the spec: "read only"); keep the returned id to find it again.
+        """
+        header = {k: v for k, v in payload.items() if k != "orderLines"}
+        if header.get("ourContact") is None:
+            header["ourContact"] = {"id": await self._own_employee_id()}
+        created = await self._value("POST", "purchaseOrder", json_body=header)
+        order_id = int(created["id"])
+        lines = [{**dict(line), "purchaseOrder": {"id": order_id}} for line in payload.get("orderLines") or []]
+        if lines:
+            try:
+                await self._request("POST", "purchaseOrder/orderline/list", json_body=lines)
+            except ConnectorError:
+                with contextlib.suppress(ConnectorError):
+                    await self.delete_purchase_order(order_id)
+                raise
+        fetched = await self.get_purchase_order(order_id)
+        if fetched is None:
+            raise NotFoundError(self.system, f"purchase order {order_id} vanished right after it was created",
+                                status=404)
+        return fetched
+
+    async def get_purchase_order(self, purchase_order_id: int) -> dict[str, Any] | None:
+        """The purchase order with its lines expanded, or None when it does not exist (404)."""
+        return await self._get_or_none(f"purchaseOrder/{int(purchase_order_id)}", {"fields": WITH_LINES})
+
+    async def find_purchase_order_by_number(self, number: str) -> dict[str, Any] | None:
+        """The purchase order whose (Tripletex-assigned) ``number`` is ``number``, lines expanded, or None."""
+        return await self._first("purchaseOrder", {"number": str(number), "fields": WITH_LINES})
+
+    async def delete_purchase_order(self, purchase_order_id: int) -> None:
+        """``DELETE /purchaseOrder/{id}`` (its lines go with it); NotFoundError when it does not exist."""
+        await self._request("DELETE", f"purchaseOrder/{int(purchase_order_id)}")
 
     # -- invoices -------------------------------------------------------------------------------------------
     async def create_invoice(self, payload: Mapping[str, Any], *, send_to_customer: bool,

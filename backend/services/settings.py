@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
-from backend.db.models import EntitySync, IntegrationSettings, TransferMode
+from backend.db.models import EAccountingInvoiceStatus, EntitySync, IntegrationSettings, OrderFlowStart, TransferMode
 from backend.services.auth import Principal
 from backend.services.context import AppContext
 from backend.services.errors import NotFound
@@ -18,6 +19,10 @@ class SettingsUpdate:
     sync_suppliers: EntitySync | None = None
     sync_products: EntitySync | None = None
     sync_boms: EntitySync | None = None
+    eaccounting_invoice_status: EAccountingInvoiceStatus | None = None
+    start_order_flow_from: OrderFlowStart | None = None
+    use_exact_quantity: bool | None = None
+    transfer_purchase_orders: bool | None = None
 
 
 async def get_settings(ctx: AppContext, principal: Principal, integration_id: str) -> IntegrationSettings:
@@ -41,10 +46,11 @@ async def update_settings(
             row.invoice_transfer_mode = update.invoice_transfer_mode.value
         if update.send_invoice_to_customer is not None:
             row.send_invoice_to_customer = update.send_invoice_to_customer
-        for name in ("sync_customers", "sync_suppliers", "sync_products", "sync_boms"):
+        for name in ("sync_customers", "sync_suppliers", "sync_products", "sync_boms", "eaccounting_invoice_status",
+                     "start_order_flow_from", "use_exact_quantity", "transfer_purchase_orders"):
             value = getattr(update, name)
             if value is not None:
-                setattr(row, name, value.value)
+                setattr(row, name, value.value if isinstance(value, Enum) else value)
         s.add(row)
         await s.commit()
         await s.refresh(row)

@@ -321,7 +321,7 @@ async def _finish(
     values: dict[str, Any] = {"status": status.value, "updated_at": now, "lease_owner": None,
                               "lease_until": None, "next_attempt_at": next_attempt_at}
     if status is TransferStatus.SUCCEEDED and result is not None:
-        values.update(target_ref=result.target_ref, target_url=result.target_url, error_code=None,
+        values.update(target_ref=result.target_ref, target_url=result.target_url, notes=result.notes, error_code=None,
                       error_message=None, error_explanation=None, error_explanation_no=None, finished_at=now)
     if status in (TransferStatus.FAILED, TransferStatus.RETRYING):
         code = None

@@ -6,7 +6,15 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from backend.db.models import EntitySync, Integration, IntegrationSettings, System, TransferKind, WebhookReceipt
+from backend.db.models import (
+    EntitySync,
+    Integration,
+    IntegrationSettings,
+    OrderFlowStart,
+    System,
+    TransferKind,
+    WebhookReceipt,
+)
 from backend.services import transfers
 from backend.services.connections import verify_webhook_token
 from backend.services.context import AppContext
@@ -73,14 +81,18 @@ async def handle_rackbeat(ctx: AppContext, integration_id: str, headers: dict[st
         await _receipt(ctx, integration_id=integration_id, system="RACKBEAT", event=str(event)[:100],
                        source_ref=key[:200], accepted=False, reason="event not handled")
         return WebhookOutcome(202, f"event {event} is not transferred")
+    async with ctx.db.session() as s:
+        settings = await s.get(IntegrationSettings, integration_id)
+    if kind is TransferKind.INVOICE and settings is not None \
+            and settings.start_order_flow_from == OrderFlowStart.DONT_TRANSFER.value:
+        await _receipt(ctx, integration_id=integration_id, system="RACKBEAT", event=str(event)[:100],
+                       source_ref=key[:200], accepted=False, reason="invoice transfer is off")
+        return WebhookOutcome(202, "invoices are not transferred (start order flow from: don't transfer)")
     setting = SYNC_SETTING.get(kind)
-    if setting is not None:
-        async with ctx.db.session() as s:
-            settings = await s.get(IntegrationSettings, integration_id)
-        if settings is not None and getattr(settings, setting) == EntitySync.OFF.value:
-            await _receipt(ctx, integration_id=integration_id, system="RACKBEAT", event=str(event)[:100],
-                           source_ref=key[:200], accepted=False, reason=f"{kind.value.lower()} sync is off")
-            return WebhookOutcome(202, f"{kind.value.lower()} sync is off in the settings")
+    if setting is not None and settings is not None and getattr(settings, setting) == EntitySync.OFF.value:
+        await _receipt(ctx, integration_id=integration_id, system="RACKBEAT", event=str(event)[:100],
+                       source_ref=key[:200], accepted=False, reason=f"{kind.value.lower()} sync is off")
+        return WebhookOutcome(202, f"{kind.value.lower()} sync is off in the settings")
     try:
         transfer = await transfers.request_transfer(ctx, integration_id, kind, key, trigger="webhook")
     except InvalidInput as exc:

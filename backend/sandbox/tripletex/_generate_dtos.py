@@ -17,7 +17,7 @@ from typing import Any
 ROOTS = (
     "Customer", "Supplier", "Product", "ProductUnit", "Order", "OrderLine", "Invoice", "PaymentType", "VatType",
     "Account", "Currency", "Country", "Employee", "Project", "Department", "SessionToken", "LoggedInUserInfo",
-    "Address", "DeliveryAddress", "PostSessionTokenBody",
+    "Address", "DeliveryAddress", "PostSessionTokenBody", "PurchaseOrder", "PurchaseOrderline",
 )
 
 

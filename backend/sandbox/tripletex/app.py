@@ -61,11 +61,12 @@ class Sandbox:
         self.by_session: dict[str, Account] = {}
         self._company_ids = itertools.count(108_001)
 
-    def create_account(self, *, seed: str, bank_account: bool, language: str, prices_including_vat: bool) -> Account:
+    def create_account(self, *, seed: str, bank_account: bool, language: str, prices_including_vat: bool,
+                       logistics_basic: bool = g.LOGISTICS_BASIC_DEFAULT) -> Account:
         account = Account(
             id=f"tx-{secrets.token_hex(6)}", company_id=next(self._company_ids),
             consumer_token=f"test-{uuid.uuid4()}", employee_token=f"test-{uuid.uuid4()}", language=language,
-            prices_including_vat=prices_including_vat)
+            prices_including_vat=prices_including_vat, logistics_basic=logistics_basic)
         seed_reference(account, bank_account=bank_account)
         if seed == "demo":
             seed_demo(account)
@@ -501,6 +502,66 @@ def invoice_payment(ctx: Ctx) -> Response:
     return ctx.value("Invoice", invoice)
 
 
+# -- handlers: purchase orders (Logistics Basic) -------------------------------------------------------------
+
+
+def _logistics(handler: Handler) -> Handler:
+    """Every /purchaseOrder operation is "Only available for Logistics Basic" (403 without the module)."""
+
+    def gated(ctx: Ctx) -> Response:
+        if not ctx.account.logistics_basic:
+            raise ApiProblem(403, g.CODE_PERMISSION, "module_missing")
+        return handler(ctx)
+
+    return gated
+
+
+def _inclusive_window(ctx: Ctx, prop: str, start: str, end: str, records: Iterable[Record]) -> list[Record]:
+    """Optional ``xFrom``/``xTo`` date filters, both ends inclusive (the /purchaseOrder parameters say so)."""
+    date_from, date_to = ctx.q_date(start), ctx.q_date(end)
+    if date_from is None and date_to is None:
+        return list(records)
+    out = []
+    for r in records:
+        d = parse_date(r.get(prop))
+        if d is not None and (date_from is None or d >= date_from) and (date_to is None or d <= date_to):
+            out.append(r)
+    return out
+
+
+PURCHASE_ORDER_FILTERS: list[Filter] = [
+    ("id", "ids", "id"), ("number", "eq", "number"), ("supplierId", "ids", "supplier"),
+    ("projectId", "ids", "project"), ("isClosed", "bool", "isClosed"),
+]
+
+
+def purchase_order_list(ctx: Ctx) -> Response:
+    records: list[Record] = list(ctx.account.table("PurchaseOrder").values())
+    records = _inclusive_window(ctx, "deliveryDate", "deliveryDateFrom", "deliveryDateTo", records)
+    records = _inclusive_window(ctx, "creationDate", "creationDateFrom", "creationDateTo", records)
+    if ctx.q_bool("withDeviationOnly", False):
+        records = []  # deviations come from goods receipts, which the sandbox does not have
+    return ctx.values("PurchaseOrder", apply_filters(ctx, records, PURCHASE_ORDER_FILTERS))
+
+
+def purchase_order_line_create(ctx: Ctx) -> Response:
+    with ctx.account.transaction():
+        line = logic.create_purchase_order_line(ctx.account, ctx.body())
+    return ctx.value("PurchaseOrderline", line, 201)
+
+
+def purchase_order_line_create_list(ctx: Ctx) -> Response:
+    data = ctx.json()
+    if not isinstance(data, list):
+        raise validation([Problem("wrong_type")], g.CODE_MAPPING)
+    with ctx.account.transaction():
+        lines = [logic.create_purchase_order_line(ctx.account, item, path_prefix=f"[{i}].")
+                 for i, item in enumerate(data)]
+    response = ctx.values("PurchaseOrderline", lines)
+    response.status_code = 201
+    return response
+
+
 # -- handlers: ledger and reference data --------------------------------------------------------------------
 
 
@@ -609,6 +670,18 @@ def _routes() -> list[tuple[str, re.Pattern[str], Handler]]:
         ("GET", rf"order/{ID}", _get("Order")),
         ("PUT", rf"order/{ID}", order_update),
         ("DELETE", rf"order/{ID}", _deleter("Order", logic.delete_order)),
+        ("POST", r"purchaseOrder/orderline/list", _logistics(purchase_order_line_create_list)),
+        ("POST", r"purchaseOrder/orderline", _logistics(purchase_order_line_create)),
+        ("GET", rf"purchaseOrder/orderline/{ID}", _logistics(_get("PurchaseOrderline"))),
+        ("PUT", rf"purchaseOrder/orderline/{ID}",
+         _logistics(_updater("PurchaseOrderline", logic.update_purchase_order_line))),
+        ("DELETE", rf"purchaseOrder/orderline/{ID}",
+         _logistics(_deleter("PurchaseOrderline", logic.delete_purchase_order_line))),
+        ("GET", r"purchaseOrder", _logistics(purchase_order_list)),
+        ("POST", r"purchaseOrder", _logistics(_writer("PurchaseOrder", logic.create_purchase_order))),
+        ("GET", rf"purchaseOrder/{ID}", _logistics(_get("PurchaseOrder"))),
+        ("PUT", rf"purchaseOrder/{ID}", _logistics(_updater("PurchaseOrder", logic.update_purchase_order))),
+        ("DELETE", rf"purchaseOrder/{ID}", _logistics(_deleter("PurchaseOrder", logic.delete_purchase_order))),
         ("GET", r"invoice/paymentType", payment_type[0]),
         ("GET", rf"invoice/paymentType/{ID}", payment_type[1]),
         ("GET", r"invoice", invoice_list),
@@ -759,7 +832,7 @@ def _account(request: Request) -> Account | None:
     return sandbox.accounts.get(request.path_params["account_id"])
 
 
-ACCOUNT_OPTIONS = {"seed", "bankAccount", "language", "pricesIncludingVat"}
+ACCOUNT_OPTIONS = {"seed", "bankAccount", "language", "pricesIncludingVat", "logisticsBasic"}
 
 
 async def control_create_account(request: Request) -> Response:
@@ -774,9 +847,13 @@ async def control_create_account(request: Request) -> Response:
     language = body.get("language") or "no"
     if seed not in ("demo", "empty") or language not in ("no", "en"):
         return _control_error(400, "seed must be demo|empty and language no|en")
+    logistics = body.get("logisticsBasic", g.LOGISTICS_BASIC_DEFAULT)
+    if not isinstance(logistics, bool):
+        return _control_error(400, "logisticsBasic must be true or false")
     sandbox: Sandbox = request.app.state.sandbox
     account = sandbox.create_account(seed=seed, bank_account=body.get("bankAccount", True) is not False,
-                                     language=language, prices_including_vat=bool(body.get("pricesIncludingVat")))
+                                     language=language, prices_including_vat=bool(body.get("pricesIncludingVat")),
+                                     logistics_basic=logistics)
     base = site_base(request)
     return JSONResponse({"accountId": account.id, "consumerToken": account.consumer_token,
                          "employeeToken": account.employee_token, "companyId": account.company_id,
@@ -805,13 +882,19 @@ def _state(request: Request, account: Account) -> dict[str, Any]:
         invoice["orderId"] = meta.get("order")
         invoice["createdVia"] = meta.get("via")
         invoice["payments"] = meta.get("payments", [])
+    purchase_orders = rows("PurchaseOrder", with_lines)
+    for po in purchase_orders:
+        # sandbox extras (the PurchaseOrder DTO has no totals): sums of the lines
+        po["amountExcludingVat"] = round(sum(x["amountExcludingVatCurrency"] for x in po["orderLines"]), 2)
+        po["amount"] = round(sum(x["amountIncludingVatCurrency"] for x in po["orderLines"]), 2)
     tables = {"customers": "Customer", "suppliers": "Supplier", "products": "Product", "orders": "Order",
               "orderLines": "OrderLine", "invoices": "Invoice", "employees": "Employee", "projects": "Project",
-              "departments": "Department"}
+              "departments": "Department", "purchaseOrders": "PurchaseOrder",
+              "purchaseOrderLines": "PurchaseOrderline"}
     return {
         "accountId": account.id, "companyId": account.company_id, "language": account.language,
         "today": account.today().isoformat(), "bankAccountRegistered": account.bank_account_registered(),
-        "pricesIncludingVat": account.prices_including_vat,
+        "pricesIncludingVat": account.prices_including_vat, "logisticsBasic": account.logistics_basic,
         "sessionsCreated": account.sessions_created,
         "activeSessions": sum(1 for t in account.sessions if account.session_valid(t)),
         "rateLimit": {"limit": account.rate.limit, "periodSeconds": account.rate.period,
@@ -819,6 +902,7 @@ def _state(request: Request, account: Account) -> dict[str, Any]:
         "counts": {name: len(account.table(dto)) for name, dto in tables.items()},
         "customers": rows("Customer", star), "suppliers": rows("Supplier", star),
         "products": rows("Product", star), "orders": orders, "invoices": invoices,
+        "purchaseOrders": purchase_orders,
     }
 
 

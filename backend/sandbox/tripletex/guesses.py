@@ -120,6 +120,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "method_not_allowed": ("Metoden er ikke tillatt.", "Method not allowed."),
     "path_param": ("Ugyldig verdi i stien: {value}", "Invalid path parameter: {value}"),
     "rate_limited": ("For mange forespørsler.", "Too many requests."),
+    "module_missing": ("Selskapet har ikke tilgang til denne modulen.",
+                       "The company does not have access to this module."),
+    "purchase_order_not_open": ("Innkjøpsordren er sendt eller mottatt og kan ikke endres eller slettes.",
+                                "The purchase order has been sent or received and cannot be changed or deleted."),
 }
 
 # [GUESS] the top-level ``message`` of non-validation errors (401, 404, 409, 429, 500) is the validation text
@@ -194,3 +198,45 @@ MAX_RESULT_SET: Final = 10_000
 # because product numbers may contain commas; the deprecated ``number`` parameter IS a comma list.
 # [OBSERVED, not reproduced] a public log says POST /order echoed ``orderLines: []`` although lines were created;
 # the sandbox echoes the created lines (as refs), which is what the spec describes.
+
+# ---------------------------------------------------------------------------------------------------------
+# Purchase orders (/purchaseOrder, /purchaseOrder/orderline)
+# ---------------------------------------------------------------------------------------------------------
+# [CONFIRMED] every /purchaseOrder operation says "Only available for Logistics Basic" (spec 2.74.00 summaries).
+# [GUESS] a company without the module gets 403 code 9000 on all of them (ENDPOINTS.md §0: "missing
+# entitlements give 403 (code 9000)"). The sandbox's companies have the module unless the account is created
+# with ``{"logisticsBasic": false}`` on the control API.
+LOGISTICS_BASIC_DEFAULT: Final = True
+# [CONFIRMED] the spec describes PurchaseOrder.number as "Purchase order number - read only" (without the
+# readOnly flag). [GUESS] read as: Tripletex assigns it from its own series ("1", "2", ...; never reused) and a
+# number sent on POST or PUT is ignored, like other read-only fields. A gateway therefore cannot find a purchase
+# order again by the SOURCE system's number: it must keep the id (or the assigned number) it got back.
+PURCHASE_ORDER_NUMBER_START: Final = 1
+# [OBSERVED, third-party] public notes of an agent run against a real test company: "POST /purchaseOrder
+# {supplier, ourContact, deliveryDate}" and "Required: deliveryDate, supplier.id, ourContact.id" (the spec marks
+# nothing required). [GUESS] all three are enforced: missing → 422 code 18000 "Kan ikke være null." on the field;
+# a supplier or employee id that does not exist → "Objektet finnes ikke." on ``supplier.id`` / ``ourContact.id``.
+PURCHASE_ORDER_REQUIRED: Final = ("supplier", "deliveryDate", "ourContact")
+# [CONFIRMED] PurchaseOrder.orderLines is readOnly in the spec. [OBSERVED, third-party] the same notes: "orderLines
+# CANNOT be included in POST /purchaseOrder body (causes "purchaseOrder: Kan ikke være null")"; lines are posted
+# afterwards with POST /purchaseOrder/orderline(/list). [GUESS] the sandbox refuses a POST with a non-empty
+# ``orderLines`` list (422 code 18000, field below, path "orderLines[i].purchaseOrder") and creates nothing; on
+# PUT the read-only list is ignored.
+EMBEDDED_PURCHASE_ORDER_LINE_FIELD: Final = "purchaseOrder"
+# [GUESS] defaults of a new purchase order: status STATUS_OPEN, isClosed false, creationDate today, currency the
+# supplier's (else NOK), orderLineSorting ID.
+# [GUESS] the date filters of GET /purchaseOrder (deliveryDateFrom/To, creationDateFrom/To) are optional and BOTH
+# ends are inclusive, as the spec's parameter descriptions say ("to and incl.") — unlike /order and /invoice.
+# [GUESS] a purchase order that is no longer STATUS_OPEN (sent, received, closed, ...) cannot be deleted, and its
+# lines cannot be added, changed or deleted (422 code 18000). Header fields stay writable (status is writable).
+# [GUESS] deleting a purchase order deletes its lines.
+# [CONFIRMED] spec: the line's unit prices "If it's not specified, it takes the value from purchase price in
+# productDTO". [GUESS] "purchase price" = Product.costExcludingVatCurrency (the product's purchase cost; the RO
+# ``purchasePriceCurrency`` is not stored by the sandbox); without a product the price is 0.
+# [GUESS] line amounts: amountExcludingVatCurrency = count × unitPriceExcludingVatCurrency × (1 − discount/100),
+# rounded to øre; amountIncludingVatCurrency and unitPriceIncVatCurrency add the percentage of the product's VAT
+# type (0 without a product). A line without ``discount`` takes the purchase order's ``discount``; a line sent
+# with only unitPriceIncVatCurrency gets the excluding price derived from it. unitCostCurrency and
+# unitListPriceCurrency default to the unit price; description to the product's name; currency to the order's.
+# [GUESS] a line needs neither product nor description (the spec marks nothing required); a product id that does
+# not exist → 422 "Objektet finnes ikke." on ``product.id``.

@@ -33,7 +33,7 @@ from backend.sandbox.tripletex.model import (
 # DTOs the sandbox stores: a reference to one of them must name an existing object.
 STORED = {"Customer", "Supplier", "Product", "ProductUnit", "Order", "OrderLine", "Invoice", "PaymentType",
           "VatType", "Account", "Currency", "Country", "Employee", "Project", "Department", "Address",
-          "DeliveryAddress", "Company"}
+          "DeliveryAddress", "Company", "PurchaseOrder", "PurchaseOrderline"}
 ADDRESSES = {"Address", "DeliveryAddress"}
 NORWAY = 578
 _ORG_NUMBER = re.compile(r"^\d{9}$")
@@ -576,6 +576,154 @@ def delete_order(a: Account, order: Record) -> None:
         if line is not None:
             a.delete("OrderLine", line)
     a.delete("Order", order)
+
+
+# -- purchase orders and their lines ------------------------------------------------------------------------
+
+PO_OPEN = "STATUS_OPEN"
+
+
+def _purchase_order_rules(a: Account, rec: Record, problems: list[Problem]) -> None:
+    """Required fields (guesses.PURCHASE_ORDER_REQUIRED) and dates; wrong date formats are mapping errors."""
+    mapping: list[Problem] = []
+    for key in ("supplier", "deliveryDate", "ourContact", "creationDate", "receivedDate"):
+        value = rec.get(key)
+        if key.endswith("Date") and value not in (None, ""):
+            if parse_date(value) is None:
+                mapping.append(Problem("wrong_type", key, key))
+        elif value in (None, "") and key in g.PURCHASE_ORDER_REQUIRED \
+                and not any(p.field == f"{key}.id" for p in problems):
+            problems.append(Problem("not_null", key, key))
+    if mapping:
+        raise validation(mapping, g.CODE_MAPPING)
+    if problems:
+        raise validation(problems)
+
+
+def create_purchase_order(a: Account, body: dict[str, Any]) -> Record:
+    check_mapping("PurchaseOrder", body)
+    lines = body.get("orderLines") or []
+    if lines:  # read-only on PurchaseOrder: lines are posted to /purchaseOrder/orderline afterwards
+        field = g.EMBEDDED_PURCHASE_ORDER_LINE_FIELD
+        raise validation([Problem("not_null", field, f"orderLines[{i}].purchaseOrder") for i in range(len(lines))])
+    rec: Record = {"status": PO_OPEN, "isClosed": False, "orderLineSorting": "ID",
+                   "creationDate": a.today().isoformat(), "orderLines": []}
+    problems: list[Problem] = []
+    apply_body(a, "PurchaseOrder", rec, body, "", problems, skip=frozenset({"number", "orderLines"}))
+    if rec.get("creationDate") in (None, ""):
+        rec["creationDate"] = a.today().isoformat()
+    _purchase_order_rules(a, rec, problems)
+    if rec.get("currency") is None:
+        supplier = a.get("Supplier", rec["supplier"]) or {}
+        rec["currency"] = supplier.get("currency") or _nok(a)
+    used = [int(o["number"]) for o in a.table("PurchaseOrder").values() if str(o.get("number") or "").isdigit()]
+    rec["number"] = str(max([g.PURCHASE_ORDER_NUMBER_START - 1, a.purchase_order_numbers_used, *used]) + 1)
+    a.purchase_order_numbers_used = int(rec["number"])  # a series: a deleted order's number is not reused
+    return a.add("PurchaseOrder", rec)
+
+
+def update_purchase_order(a: Account, rec: Record, body: dict[str, Any]) -> Record:
+    check_mapping("PurchaseOrder", body)
+    check_version(rec, body)
+    a.before_change("PurchaseOrder", rec)
+    problems: list[Problem] = []
+    apply_body(a, "PurchaseOrder", rec, body, "", problems, skip=frozenset({"number", "orderLines"}))
+    _purchase_order_rules(a, rec, problems)
+    a.touch(rec)
+    return rec
+
+
+def _open_purchase_order(order: Record) -> None:
+    if order.get("status") != PO_OPEN:
+        raise invalid("purchase_order_not_open", "status")
+
+
+def delete_purchase_order(a: Account, rec: Record) -> None:
+    _open_purchase_order(rec)
+    for lid in list(rec.get("orderLines") or []):
+        line = a.get("PurchaseOrderline", lid)
+        if line is not None:
+            a.delete("PurchaseOrderline", line)
+    a.delete("PurchaseOrder", rec)
+
+
+def _purchase_line_amounts(a: Account, order: Record, line: Record, body: dict[str, Any], *, new: bool) -> None:
+    """What Tripletex derives on a purchase order line (guesses.py: prices from the product's cost)."""
+    product = a.get("Product", line.get("product")) if line.get("product") else None
+    pct = _pct(a, product.get("vatType")) if product else Decimal(0)
+    product_changed = new or "product" in body
+    if body.get("unitPriceExcludingVatCurrency") is not None:
+        excl = dec(body["unitPriceExcludingVatCurrency"])
+    elif body.get("unitPriceIncVatCurrency") is not None:
+        excl = dec(body["unitPriceIncVatCurrency"]) / (1 + pct / 100)
+    elif product is not None and product_changed:
+        excl = dec(product.get("costExcludingVatCurrency"))
+    else:
+        excl = dec(line.get("unitPriceExcludingVatCurrency"))
+    line["unitPriceExcludingVatCurrency"] = precise(excl)
+    line["unitPriceIncVatCurrency"] = precise(excl * (1 + pct / 100))
+    for key in ("unitCostCurrency", "unitListPriceCurrency"):
+        if body.get(key) is None and (new or "unitPriceExcludingVatCurrency" in body or product_changed):
+            line[key] = precise(excl)
+    if new and body.get("discount") is None and order.get("discount"):
+        line["discount"] = order["discount"]
+    if product is not None and product_changed and not str(body.get("description") or "").strip():
+        line["description"] = product.get("name") or ""
+    amount = dec(line.get("count")) * excl * (1 - dec(line.get("discount")) / 100)
+    line["amountExcludingVatCurrency"] = money(amount)
+    line["amountIncludingVatCurrency"] = money(amount * (1 + pct / 100))
+
+
+def create_purchase_order_line(a: Account, body: Any, *, path_prefix: str = "") -> Record:
+    body = check_mapping("PurchaseOrderline", body, path_prefix=path_prefix)
+    sent = body.get("purchaseOrder")
+    order = a.get("PurchaseOrder", ref_id(sent)) if sent is not None else None
+    if order is None:
+        if sent is None:
+            raise invalid("not_null", "purchaseOrder", path_prefix + "purchaseOrder")
+        raise invalid("object_not_found", "purchaseOrder.id", path_prefix + "purchaseOrder.id")
+    _open_purchase_order(order)
+    line: Record = {"purchaseOrder": order["id"], "currency": order.get("currency")}
+    problems: list[Problem] = []
+    apply_body(a, "PurchaseOrderline", line, body, "", problems, skip=frozenset({"purchaseOrder"}))
+    for p in problems:
+        if p.path is not None and path_prefix:
+            p.path = path_prefix + p.path
+    if problems:
+        raise validation(problems)
+    _purchase_line_amounts(a, order, line, body, new=True)
+    line = a.add("PurchaseOrderline", line)
+    a.before_change("PurchaseOrder", order)
+    order["orderLines"].append(line["id"])
+    a.touch(order)
+    return line
+
+
+def update_purchase_order_line(a: Account, line: Record, body: dict[str, Any]) -> Record:
+    check_mapping("PurchaseOrderline", body)
+    check_version(line, body)
+    order = a.get("PurchaseOrder", line["purchaseOrder"])
+    if order is None:
+        raise not_found()
+    _open_purchase_order(order)
+    a.before_change("PurchaseOrderline", line)
+    problems: list[Problem] = []
+    apply_body(a, "PurchaseOrderline", line, body, "", problems, skip=frozenset({"purchaseOrder"}))
+    if problems:
+        raise validation(problems)
+    _purchase_line_amounts(a, order, line, body, new=False)
+    a.touch(line)
+    return line
+
+
+def delete_purchase_order_line(a: Account, line: Record) -> None:
+    order = a.get("PurchaseOrder", line["purchaseOrder"])
+    if order is not None:
+        _open_purchase_order(order)
+        a.before_change("PurchaseOrder", order)
+        order["orderLines"] = [x for x in order["orderLines"] if x != line["id"]]
+        a.touch(order)
+    a.delete("PurchaseOrderline", line)
 
 
 # -- invoices ----------------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ Selection = dict[str, "Selection | None"]
 # Where each DTO lives under /v2 (for ``url`` fields). Anything else: its name with a lower-case first letter.
 URL_PATHS: dict[str, str] = {
     "OrderLine": "order/orderline",
+    "PurchaseOrderline": "purchaseOrder/orderline",
     "ProductUnit": "product/unit",
     "PaymentType": "invoice/paymentType",
     "VatType": "ledger/vatType",
@@ -41,7 +42,7 @@ URL_PATHS: dict[str, str] = {
     "EmployeeToken": "token/employee",
 }
 _DATE_PROPS = {"startDate", "endDate", "dateOfBirth", "subscriptionPeriodStart", "subscriptionPeriodEnd",
-               "pickedDate", "timestamp", "expirationDate"}
+               "pickedDate", "timestamp", "expirationDate", "lastSentTimestamp"}
 
 
 # -- errors -----------------------------------------------------------------------------------------------
@@ -178,6 +179,7 @@ class Account:
     employee_token: str
     language: str = "no"
     prices_including_vat: bool = g.COMPANY_PRICES_INCLUDING_VAT
+    logistics_basic: bool = g.LOGISTICS_BASIC_DEFAULT
     faults: Faults | None = None
     today_override: date | None = None
     rate: RateLimit = dataclasses.field(default_factory=RateLimit)
@@ -190,6 +192,8 @@ class Account:
     employee_token_id: int = 0
     # what the API does not show: which invoices were sent, payments, which order became which invoice
     invoice_meta: dict[int, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    # the highest purchase-order number handed out (a series: numbers of deleted orders are not reused)
+    purchase_order_numbers_used: int = 0
     # undo log of the running write request (see ``transaction``): a refused request leaves nothing behind
     _undo: list[tuple[str, str, int, Record | None]] | None = None
 

@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.connectors.base import ExchangeHook
 from backend.db.models import (
     Connection,
+    EAccountingInvoiceStatus,
     ExternalId,
     IntegrationSettings,
     System,
@@ -125,5 +126,7 @@ async def execute(ctx: AppContext, transfer: Transfer, on_exchange: ExchangeHook
         mode=TransferMode(transfer.mode or settings.invoice_transfer_mode),
         send_to_customer=send,
         known_ids=known,
+        eaccounting_status=EAccountingInvoiceStatus(settings.eaccounting_invoice_status),
+        use_exact_quantity=settings.use_exact_quantity,
     )
     return await target.ensure_sales_document(document, options)

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from backend.canonical import Customer, Product, SalesDocument, Supplier
 from backend.connectors.base import ValidationError
-from backend.db.models import TransferMode
+from backend.db.models import EAccountingInvoiceStatus, TransferMode
 
 
 class SourceProblem(Exception):
@@ -26,6 +26,7 @@ class PipeResult:
     target_ref: str
     target_url: str | None = None
     external_ids: list[tuple[str, str, str]] = field(default_factory=list)  # (entity, source key, target id)
+    notes: list[str] = field(default_factory=list)  # what a bookkeeper should know about how it was carried over
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class TransferOptions:
     mode: TransferMode
     send_to_customer: bool
     known_ids: dict[tuple[str, str], str]  # (entity, source key) → target id from the external-id map
+    eaccounting_status: EAccountingInvoiceStatus = EAccountingInvoiceStatus.INVOICED
+    use_exact_quantity: bool = True
 
 
 class Source(Protocol):
