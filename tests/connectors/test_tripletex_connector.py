@@ -321,6 +321,85 @@ async def test_delete_order_and_404_is_none(client: TripletexClient) -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------
+# purchase orders
+# ---------------------------------------------------------------------------------------------------------
+
+
+async def purchase_order_payload(client: TripletexClient) -> dict[str, Any]:
+    supplier = await client.create_supplier({"name": "Grossist AS", "organizationNumber": "914780591"})
+    product = await client.create_product({"name": "Ullgenser", "number": "P/100", "costExcludingVatCurrency": 180,
+                                           "priceExcludingVatCurrency": 400, "vatType": {"id": 3}})
+    return {"supplier": {"id": supplier["id"]}, "deliveryDate": "2025-03-20", "comments": "Rackbeat innkjøp 7",
+            "orderLines": [{"product": {"id": product["id"]}, "count": 3},
+                           {"description": "Frakt", "count": 1, "unitPriceExcludingVatCurrency": 99.5}]}
+
+
+async def test_purchase_order_with_lines_find_get_and_delete(sandbox: Sandbox, account: dict[str, Any],
+                                                             client: TripletexClient) -> None:
+    payload = await purchase_order_payload(client)
+    created = await client.create_purchase_order(payload)
+    assert created["number"] == "1" and created["status"] == "STATUS_OPEN"
+    assert created["supplier"]["id"] == payload["supplier"]["id"]
+    me = await client.who_am_i()
+    assert created["ourContact"]["id"] == me["employeeId"]  # defaulted to the token owner
+    assert [(x["description"], x["amountExcludingVatCurrency"]) for x in created["orderLines"]] == [
+        ("Ullgenser", 540.0), ("Frakt", 99.5)]
+    assert all(x["purchaseOrder"]["id"] == created["id"] for x in created["orderLines"])
+    posted = [(e.method, e.url.split("/v2/")[1], e.status) for e in client.exchanges if e.method == "POST"]
+    assert ("POST", "purchaseOrder", 201) in posted and ("POST", "purchaseOrder/orderline/list", 201) in posted
+    header = next(e for e in client.exchanges if e.method == "POST" and e.url.endswith("/v2/purchaseOrder"))
+    assert "orderLines" not in header.request_body  # read-only on PurchaseOrder
+    found = await client.find_purchase_order_by_number("1")
+    assert found is not None and found["id"] == created["id"] and len(found["orderLines"]) == 2
+    assert await client.find_purchase_order_by_number("RB-7") is None
+    fetched = await client.get_purchase_order(created["id"])
+    assert fetched == created
+    state = await sandbox.state(account)
+    assert state["counts"]["purchaseOrders"] == 1 and state["purchaseOrders"][0]["amountExcludingVat"] == 639.5
+    await client.delete_purchase_order(created["id"])
+    assert await client.get_purchase_order(created["id"]) is None
+    with pytest.raises(NotFoundError):
+        await client.delete_purchase_order(created["id"])
+    counts = (await sandbox.state(account))["counts"]
+    assert counts["purchaseOrders"] == 0 and counts["purchaseOrderLines"] == 0
+
+
+async def test_purchase_order_without_lines_and_with_an_explicit_contact(client: TripletexClient) -> None:
+    payload = await purchase_order_payload(client)
+    me = await client.who_am_i()
+    bare = {k: v for k, v in payload.items() if k != "orderLines"}
+    created = await client.create_purchase_order({**bare, "ourContact": {"id": me["employeeId"]}})
+    assert created["orderLines"] == [] and created["ourContact"]["id"] == me["employeeId"]
+    assert not any("orderline" in e.url for e in client.exchanges)
+    assert sum(1 for e in client.exchanges if "whoAmI" in e.url) == 1  # only the test's own call
+
+
+async def test_purchase_order_with_a_refused_line_leaves_nothing_behind(sandbox: Sandbox, account: dict[str, Any],
+                                                                        client: TripletexClient) -> None:
+    payload = await purchase_order_payload(client)
+    payload["orderLines"].append({"product": {"id": 987654321}, "count": 1})
+    with pytest.raises(ValidationError) as caught:
+        await client.create_purchase_order(payload)
+    assert (caught.value.status, caught.value.code, caught.value.field) == (422, "18000", "product.id")
+    assert caught.value.details[0]["path"] == "[2].product.id"
+    deleted = [e for e in client.exchanges if e.method == "DELETE" and "/purchaseOrder/" in e.url]
+    assert len(deleted) == 1 and deleted[0].status == 204
+    counts = (await sandbox.state(account))["counts"]
+    assert counts["purchaseOrders"] == 0 and counts["purchaseOrderLines"] == 0
+    with pytest.raises(ValidationError) as missing:  # no deliveryDate: refused before anything exists
+        await client.create_purchase_order({"supplier": payload["supplier"]})
+    assert missing.value.field == "deliveryDate"
+
+
+async def test_purchase_orders_without_logistics_basic_are_an_auth_error(sandbox: Sandbox) -> None:
+    account = await sandbox.account(logisticsBasic=False)
+    async with sandbox.client(account) as c:
+        with pytest.raises(AuthError) as caught:
+            await c.find_purchase_order_by_number("1")
+    assert caught.value.status == 403 and caught.value.code == "9000"
+
+
+# ---------------------------------------------------------------------------------------------------------
 # typed errors
 # ---------------------------------------------------------------------------------------------------------
 

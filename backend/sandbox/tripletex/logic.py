@@ -1,6 +1,7 @@
 """Tripletex's business rules for the objects the gateway writes: customers, suppliers, products, orders,
-order lines, invoices and payments. Every function raises ``ApiProblem`` with the real error shape; callers
-run write requests inside ``Account.transaction()`` so that a refusal leaves nothing behind."""
+order lines, invoices, payments, and purchase orders with their lines. Every function raises ``ApiProblem``
+with the real error shape; callers run write requests inside ``Account.transaction()`` so that a refusal leaves
+nothing behind."""
 
 from __future__ import annotations
 
