@@ -35,5 +35,9 @@ schema-check: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest -q -ra $(PYTEST_ARGS)
 
+## Throughput of booked invoices → Tripletex on each back-end, reported as a ratio (not a pass/fail test).
+bench: $(STAMP)
+	$(BIN)/python -m bench.transfer_throughput --invoices $${INVOICES:-100}
+
 clean:
 	rm -rf .bokbro .pytest_cache .mypy_cache .ruff_cache

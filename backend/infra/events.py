@@ -60,8 +60,9 @@ class EventBus:
                             queue.put_nowait(event)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.warning("event relay lost its Redis subscription; reconnecting", exc_info=True)
+            except Exception as exc:
+                log.warning("event relay lost its Redis subscription (%s); reconnecting", type(exc).__name__)
+                log.debug("event relay error", exc_info=True)
                 await asyncio.sleep(1)
             finally:
                 with contextlib.suppress(Exception):

@@ -1,0 +1,55 @@
+"""Benchmark: how fast booked Rackbeat invoices reach Tripletex, on each back-end, in one run.
+
+    make bench            (or: .venv/bin/python -m bench.transfer_throughput --invoices 200)
+
+Books N invoices in the Rackbeat sandbox (webhooks → transfers → Tripletex sandbox), all in one process
+(API, worker and sandboxes), and reports the wall time until every transfer SUCCEEDED. The figures are for
+comparing back-ends and changes on the same machine in the same run — not absolute numbers: the sandboxes
+share the CPU with bokbro. PostgreSQL + Redis are used when reachable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+
+from tests.e2e.flow import book_invoice, onboard, transfers
+from tests.support.backends import backend, services_available
+from tests.support.stack import running_stack
+
+
+async def run(name: str, invoices: int, tmp: Path) -> float:
+    async with backend(name, tmp) as be, running_stack(be, sweeper_interval_seconds=5) as stack:
+        setup = await onboard(stack, mode="INVOICE")
+        started = time.monotonic()
+        for _ in range(invoices):
+            await book_invoice(stack, setup)
+        while True:
+            done = [t for t in await transfers(stack, setup, status=["SUCCEEDED", "FAILED"])]
+            if len(done) >= invoices:
+                break
+            await asyncio.sleep(0.2)
+        elapsed = time.monotonic() - started
+        failed = sum(1 for t in done if t["status"] == "FAILED")
+        print(f"{name:>9}: {invoices} invoices in {elapsed:6.2f} s  ({invoices / elapsed:5.1f}/s, {failed} failed)")
+        return elapsed
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--invoices", type=int, default=100)
+    args = parser.parse_args()
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        results["embedded"] = await run("embedded", args.invoices, Path(tmp))
+        if services_available():
+            results["postgres"] = await run("postgres", args.invoices, Path(tmp))
+    if len(results) == 2:
+        print(f"ratio postgres/embedded wall time: {results['postgres'] / results['embedded']:.2f}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
