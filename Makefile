@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck schema schema-check pytest bench clean
+.PHONY: demo test lint typecheck schema schema-check pytest bench clean frontend browser-deps
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,11 +13,20 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 ## Start bokbro in its embedded default (SQLite, in-process Redis and worker, sandboxes with demo data).
-demo: $(STAMP)
+demo: $(STAMP) frontend
 	$(BIN)/bokbro demo --port $${PORT:-8000}
 
+## The admin app (frontend-static/ → frontend-static/dist/), rebuilt only when its sources changed.
+frontend:
+	@if command -v npm >/dev/null 2>&1; then scripts/build-frontend.sh; \
+	 else echo "npm not found: the admin app is not built (the gateway serves its placeholder page)"; fi
+
+## Debian's chromium for the browser tests (tests/browser); CI runs this before the tests.
+browser-deps:
+	scripts/install-browser-deps.sh
+
 ## The whole test suite: lint, types, the committed GraphQL schema, and every test on both back-ends.
-test: $(STAMP) lint typecheck schema-check pytest
+test: $(STAMP) lint typecheck schema-check frontend pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check backend worker tests

@@ -1,0 +1,124 @@
+// The shapes the app's operations ask for (see operations.ts); names follow schema.graphql.
+
+export type System = "RACKBEAT" | "MYSTORE" | "TRIPLETEX" | "EACCOUNTING";
+export type IntegrationStatus = "ONBOARDING" | "ACTIVE" | "PAUSED";
+export type ConnectionStatus = "UNTESTED" | "OK" | "FAILED";
+export type TransferStatus = "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED";
+export type TransferKind = "INVOICE" | "ORDER" | "CUSTOMER" | "SUPPLIER" | "PRODUCT" | "BOM" | "PURCHASE_ORDER";
+export type TransferMode = "INVOICE" | "ORDER";
+export type EntitySync = "SOURCE_TO_TARGET" | "OFF";
+
+export const TRANSFER_STATUSES: TransferStatus[] = ["QUEUED", "RUNNING", "RETRYING", "SUCCEEDED", "FAILED"];
+export const TRANSFER_KINDS: TransferKind[] = ["INVOICE", "ORDER", "CUSTOMER", "SUPPLIER", "PRODUCT", "BOM",
+  "PURCHASE_ORDER"];
+
+export interface ConnectionCheck {
+  name: string;
+  ok: boolean;
+  message: string;
+}
+
+export interface Connection {
+  id: string;
+  system: System;
+  status: ConnectionStatus;
+  lastTestedAt: string | null;
+  webhooksRegistered: boolean;
+  checks: ConnectionCheck[];
+}
+
+export interface Settings {
+  integrationId: string;
+  invoiceTransferMode: TransferMode;
+  sendInvoiceToCustomer: boolean;
+  syncCustomers: EntitySync;
+  syncSuppliers: EntitySync;
+  syncProducts: EntitySync;
+  syncBoms: EntitySync;
+  updatedAt: string;
+}
+
+export type SettingsInput = Partial<Omit<Settings, "integrationId" | "updatedAt">>;
+
+export interface IntegrationSummary {
+  id: string;
+  companyName: string;
+  contactPerson: string;
+  email: string;
+  source: System;
+  target: System;
+  status: IntegrationStatus;
+  createdAt: string;
+  connections: Pick<Connection, "id" | "system" | "status">[];
+}
+
+export interface Integration extends Omit<IntegrationSummary, "connections"> {
+  webhookUrl: string;
+  connections: Connection[];
+  settings: Settings | null;
+}
+
+export interface TransferError {
+  code: string;
+  message: string;
+  explanation: string | null;
+  explanationNo: string | null;
+}
+
+export interface TransferRow {
+  id: string;
+  integrationId: string;
+  kind: TransferKind;
+  sourceSystem: System;
+  targetSystem: System;
+  sourceRef: string;
+  targetRef: string | null;
+  mode: TransferMode | null;
+  status: TransferStatus;
+  trigger: string;
+  attempts: number;
+  error: TransferError | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** One HTTP exchange as the transfer log keeps it (secrets redacted by the server). */
+export interface Exchange {
+  system?: string;
+  method?: string;
+  url?: string;
+  status?: number | null;
+  durationMs?: number | null;
+  error?: string | null;
+  requestBody?: unknown;
+  responseBody?: unknown;
+}
+
+export interface TransferAttempt {
+  number: number;
+  status: TransferStatus;
+  worker: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  exchanges: Exchange[] | unknown;
+}
+
+export interface TransferDetail extends TransferRow {
+  attemptLog: TransferAttempt[];
+}
+
+export interface PageInfo {
+  hasNextPage: boolean;
+  endCursor: string | null;
+}
+
+export interface TransferFilters {
+  status: TransferStatus[];
+  kind: TransferKind[];
+  search: string;
+}
