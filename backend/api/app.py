@@ -124,6 +124,16 @@ def create_app(
         status = outcome.status_code
         return JSONResponse(payload, status_code=status)
 
+    async def mystore_webhook(request: Request) -> Response:
+        # the signature covers the raw bytes: the body is parsed only after it is checked
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        outcome = await webhook_service.handle_mystore(app_context, request.path_params["integration_id"], headers,
+                                                       await request.body())
+        payload: dict[str, Any] = {"message": outcome.message}
+        if outcome.transfer_id:
+            payload["transferId"] = outcome.transfer_id
+        return JSONResponse(payload, status_code=outcome.status_code)
+
     async def eaccounting_callback(request: Request) -> Response:
         code, state = request.query_params.get("code"), request.query_params.get("state")
         error = request.query_params.get("error")
@@ -149,6 +159,7 @@ def create_app(
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         Route("/webhooks/rackbeat/{integration_id}", rackbeat_webhook, methods=["POST"]),
+        Route("/webhooks/mystore/{integration_id}", mystore_webhook, methods=["POST"]),
         Route(oauth_service.CALLBACK_PATH, eaccounting_callback),
         Route("/healthz", healthz),
         Route("/readyz", readyz),

@@ -22,6 +22,7 @@ from backend.db import models
 from backend.services import auth as auth_service
 from backend.services import connections as connection_service
 from backend.services import integrations as integration_service
+from backend.services import mappings as mapping_service
 from backend.services import oauth as oauth_service
 from backend.services import preview as preview_service
 from backend.services import reconciliation as reconciliation_service
@@ -380,6 +381,46 @@ class ApiTokenInput:
     integration_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
 
 
+@strawberry.type(description="A source value mapped to a target value, e.g. a webshop payment method → a Tripletex "
+                             "payment type (kind payment_method).")
+class Mapping:
+    id: strawberry.ID
+    integration_id: strawberry.ID
+    kind: str = strawberry.field(description="payment_method")
+    source_key: str = strawberry.field(description="The source's value (payment_method: Mystore's payment code).")
+    target_key: str = strawberry.field(description="The target's value (payment_method: a Tripletex payment type "
+                                                   "id; empty when the method is not marked as paid).")
+    options: JSON = strawberry.field(description='payment_method: {"transferAs": "INVOICE"|"ORDER", '
+                                                 '"sendInvoice": bool, "markAsPaid": bool}')
+
+    @classmethod
+    def of(cls, row: models.Mapping) -> Mapping:
+        return cls(id=strawberry.ID(row.id), integration_id=strawberry.ID(row.integration_id), kind=row.kind,
+                   source_key=row.source_key, target_key=row.target_key,
+                   options=dict(row.options))  # type: ignore[arg-type]
+
+
+@strawberry.type(description="A mapping as saved, or suggested (matching names, default options) when none is.")
+class MappingSuggestion:
+    kind: str
+    source_key: str
+    source_name: str
+    target_key: str | None
+    target_name: str | None
+    options: JSON
+    saved: bool = strawberry.field(description="True when this is a saved mapping, false for a suggestion.")
+
+
+@strawberry.input
+class MappingInput:
+    source_key: str
+    target_key: str = ""
+    kind: str = mapping_service.PAYMENT_METHOD
+    options: JSON | None = strawberry.field(
+        default=None, description="Missing options take the defaults (paid methods: INVOICE, paid, not sent; "
+                                  "invoice/faktura: ORDER).")
+
+
 # -- root types -------------------------------------------------------------------------------------
 
 
@@ -430,6 +471,25 @@ class Query:
                 return None
             raise
 
+
+    @strawberry.field(description="The mappings of an integration, of one kind or all.")
+    async def mappings(self, info: Info, integration_id: strawberry.ID, kind: str | None = None) -> list[Mapping]:
+        c = ctx_of(info)
+        principal = await c.principal()
+        principal.require(str(integration_id))
+        rows = await mapping_service.list_mappings(c.app, principal, str(integration_id), kind)
+        return [Mapping.of(r) for r in rows]
+
+    @strawberry.field(description="Each webshop payment method with its saved mapping, or a suggested one.")
+    async def suggest_mappings(self, info: Info, integration_id: strawberry.ID) -> list[MappingSuggestion]:
+        c = ctx_of(info)
+        principal = await c.principal()
+        principal.require(str(integration_id))
+        found = await mapping_service.suggest_mappings(c.app, principal, str(integration_id))
+        return [MappingSuggestion(kind=x.kind, source_key=x.source_key, source_name=x.source_name,
+                                  target_key=x.target_key, target_name=x.target_name,
+                                  options=x.options,  # type: ignore[arg-type]
+                                  saved=x.mapped) for x in found]
 
     @strawberry.field(description="The exact requests a transfer would send to the target, without sending them.")
     async def preview_transfer(
@@ -583,6 +643,19 @@ class Mutation:
                                                         date_to, transfer_missing=transfer_missing)
         return Reconciliation.of(report)
 
+    @strawberry.mutation(description="Create or replace mappings (one per kind and source key); returns every "
+                                     "mapping of the kinds given.")
+    async def set_mappings(self, info: Info, integration_id: strawberry.ID,
+                           input: list[MappingInput]) -> list[Mapping]:
+        c = ctx_of(info)
+        principal = await c.principal()
+        principal.require(str(integration_id))
+        rows = await mapping_service.set_mappings(c.app, principal, str(integration_id), [
+            mapping_service.MappingIn(kind=m.kind, source_key=m.source_key, target_key=m.target_key,
+                                      options=m.options)
+            for m in input])
+        return [Mapping.of(r) for r in rows]
+
     @strawberry.mutation(description="Create an API token (operators only). The secret is shown once.")
     async def create_api_token(self, info: Info, input: ApiTokenInput) -> ApiToken:
         c = ctx_of(info)
@@ -629,8 +702,16 @@ def _should_mask(error: GraphQLError) -> bool:
     return not isinstance(error.original_error, ServiceError | GraphQLError)
 
 
+class BokbroSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Log what went wrong unexpectedly; a refused token or an invalid input is the caller's, not ours."""
+        unexpected = [e for e in errors if not isinstance(e.original_error, ServiceError)]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
 def create_schema(max_depth: int = 10, max_aliases: int = 30, max_tokens: int = 2000) -> strawberry.Schema:
-    return strawberry.Schema(
+    return BokbroSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

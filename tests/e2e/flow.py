@@ -114,3 +114,23 @@ async def wait_for_transfer(stack: Stack, setup: Setup, source_ref: str, statuse
 async def set_faults(stack: Stack, system: str, account_id: str, **faults: Any) -> None:
     r = await stack.sandbox(system, "POST", f"/_control/accounts/{account_id}/faults", json=faults)
     assert r.status_code in (200, 204), r.text
+
+
+async def book_invoice_with_lines(stack: Stack, setup: Setup, lines: list[dict[str, Any]], *,
+                                  customer: int | None = None) -> int:
+    """Make and book a Rackbeat customer invoice with exactly these lines (``item_id`` None: the n-th product of
+    the demo data, n being the line's position), for the first customer unless one is given."""
+    headers = {"Authorization": f"Bearer {setup.rackbeat['token']}"}
+    products = (await rackbeat_get(stack, setup, f"products?limit={len(lines)}"))["products"]
+    if customer is None:
+        customer = int((await rackbeat_get(stack, setup, "customers?limit=1"))["customers"][0]["number"])
+    body = {"customer_id": customer,
+            "lines": [{**line, "item_id": line.get("item_id") or products[i]["number"]}
+                      for i, line in enumerate(lines)]}
+    draft = await stack.sandbox("rackbeat", "POST", "/api/customer-invoices/drafts", json=body, headers=headers)
+    assert draft.status_code == 201, draft.text
+    number = int(draft.json()["customer_invoice"]["number"])
+    booked = await stack.sandbox("rackbeat", "POST", f"/api/customer-invoices/{number}/book", json={},
+                                 headers=headers)
+    assert booked.status_code == 200, booked.text
+    return number

@@ -9,6 +9,7 @@ flow per pair.
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
 import httpx
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -29,13 +30,17 @@ from backend.db.models import (
     new_id,
     utcnow,
 )
-from backend.services.connector_factory import rackbeat_client, tripletex_client
+from backend.services import mappings
+from backend.services.connector_factory import eaccounting_client, mystore_client, rackbeat_client, tripletex_client
 from backend.services.context import AppContext
 from backend.services.pipes.base import PipeResult, Source, SourceProblem, Target, TransferOptions
+from backend.services.pipes.sources.mystore import MystoreSource
 from backend.services.pipes.sources.rackbeat import RackbeatSource
+from backend.services.pipes.targets.eaccounting import EAccountingTarget
 from backend.services.pipes.targets.tripletex import TripletexTarget
 
-__all__ = ["PipeResult", "RackbeatSource", "SourceProblem", "TransferOptions", "execute", "remember_external_id"]
+__all__ = ["MystoreSource", "PipeResult", "RackbeatSource", "SourceProblem", "TransferOptions", "execute",
+           "remember_external_id"]
 
 # -- registry: how each system is built as a source or a target -----------------------------------------
 
@@ -44,10 +49,13 @@ TargetFactory = Callable[[AppContext, Connection, ExchangeHook, httpx.AsyncClien
 
 SOURCES: dict[System, SourceFactory] = {
     System.RACKBEAT: lambda ctx, conn, hook: RackbeatSource(rackbeat_client(ctx, conn, hook)),
+    System.MYSTORE: lambda ctx, conn, hook: MystoreSource(mystore_client(ctx, conn, hook)),
 }
 TARGETS: dict[System, TargetFactory] = {
     System.TRIPLETEX: lambda ctx, conn, hook, http, prefix: TripletexTarget(
         tripletex_client(ctx, conn, hook, http), prefix),
+    System.EACCOUNTING: lambda ctx, conn, hook, http, prefix: EAccountingTarget(
+        eaccounting_client(ctx, conn, hook, http), prefix),
 }
 
 
@@ -117,16 +125,34 @@ async def execute(ctx: AppContext, transfer: Transfer, on_exchange: ExchangeHook
         return await target.upsert_product(await source.product(ref))
     if kind is TransferKind.BOM:
         return await target.upsert_product(await source.bom(ref))
-    if kind is not TransferKind.INVOICE:
+    if kind not in (TransferKind.INVOICE, TransferKind.ORDER):
         raise SourceProblem(f"{kind.value} transfers are not supported yet",
                             "This kind of transfer is not supported yet.", "Denne typen overføring støttes ikke ennå.")
     document = await source.sales_document(ref)
     send = transfer.send_email if transfer.send_email is not None else settings.send_invoice_to_customer
+    mode = TransferMode(transfer.mode or settings.invoice_transfer_mode)
+    payment_type_id: int | None = None
+    paid_amount: Decimal | None = None
+    notes: tuple[str, ...] = ()
+    if kind is TransferKind.ORDER:
+        # A webshop order: how it goes over follows its payment method's mapping, unless the transfer says.
+        pay = await mappings.payment_options(ctx, transfer.integration_id, document.payment_method)
+        mode = TransferMode(transfer.mode) if transfer.mode else pay.transfer_as
+        send = transfer.send_email if transfer.send_email is not None else pay.send_invoice
+        if mode is TransferMode.INVOICE and pay.mark_as_paid:
+            if pay.payment_type_id is not None and document.total_incl_vat is not None:
+                payment_type_id, paid_amount = pay.payment_type_id, document.total_incl_vat
+            else:
+                notes = (f"Not registered as paid: the payment method {document.payment_method or '(none)'} "
+                         "has no payment type mapped.",)
     options = TransferOptions(
-        mode=TransferMode(transfer.mode or settings.invoice_transfer_mode),
+        mode=mode,
         send_to_customer=send,
         known_ids=known,
         eaccounting_status=EAccountingInvoiceStatus(settings.eaccounting_invoice_status),
         use_exact_quantity=settings.use_exact_quantity,
+        payment_type_id=payment_type_id,
+        paid_amount=paid_amount,
+        notes=notes,
     )
     return await target.ensure_sales_document(document, options)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Protocol
 
 from backend.canonical import Customer, Product, SalesDocument, Supplier
@@ -36,6 +37,10 @@ class TransferOptions:
     known_ids: dict[tuple[str, str], str]  # (entity, source key) → target id from the external-id map
     eaccounting_status: EAccountingInvoiceStatus = EAccountingInvoiceStatus.INVOICED
     use_exact_quantity: bool = True
+    # An invoice registered as paid when it is made (webshop orders: the payment method's mapped payment type)
+    payment_type_id: int | None = None
+    paid_amount: Decimal | None = None  # incl. VAT
+    notes: tuple[str, ...] = ()  # carried into the result's notes
 
 
 class Source(Protocol):

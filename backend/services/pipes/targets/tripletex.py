@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from backend.canonical import Customer, Product, SalesDocument, Supplier
+from backend.canonical import Customer, Product, SalesDocument, SalesDocumentKind, Supplier
 from backend.connectors.base import ValidationError
 from backend.connectors.tripletex import TripletexClient
 from backend.db.models import TransferMode
 from backend.flows import tripletex as tripletex_flow
+from backend.flows.mystore import GUEST_PREFIX
 from backend.services.pipes.base import PipeResult, TransferOptions, find_or_create
 
 
@@ -30,7 +32,7 @@ class TripletexTarget:
     async def ensure_customer(self, customer: Customer, result: PipeResult) -> int:
         async def find() -> dict[str, Any] | None:
             if not customer.number.isdigit():
-                return None
+                return await self._find_customer_without_number(customer)
             return await self.client.find_customer_by_number(int(customer.number))
 
         found = await find_or_create(
@@ -48,6 +50,19 @@ class TripletexTarget:
         found = await find_or_create(lambda: self.client.find_product_by_number(product.number), create, "number")
         result.external_ids.append(("product", product.number, str(found["id"])))
         return int(found["id"])
+
+    async def _find_customer_without_number(self, customer: Customer) -> dict[str, Any] | None:
+        """A customer the source gives no number (a webshop's guest checkout, ``guest:<e-mail>``): the same
+        organisation number, else the same e-mail address, is the same customer; Tripletex numbers new ones."""
+        if not customer.number.startswith(GUEST_PREFIX):
+            return None
+        if customer.organization_number and not customer.is_private_individual:
+            found = await self.client.find_customer_by_org_number(customer.organization_number)
+            if found is not None:
+                return found
+        if customer.email:
+            return await self.client._find_active_or_inactive("customer", {"email": customer.email})
+        return None
 
     async def upsert_customer(self, customer: Customer) -> PipeResult:
         """Create the customer, or bring the existing one (same customer number) up to date."""
@@ -140,7 +155,8 @@ class TripletexTarget:
             invoice = await self._find_invoice_of_order(document, order)
             if invoice is None:
                 invoice = await self._invoice(lambda: self.client.invoice_order(
-                    int(str(order["id"])), document.document_date, send_to_customer=options.send_to_customer))
+                    int(str(order["id"])), document.document_date, send_to_customer=options.send_to_customer,
+                    **self._prepayment(options)))
             result.target_ref = str(invoice["id"])
             result.external_ids.append(("invoice", document.number, result.target_ref))
             return result
@@ -156,6 +172,9 @@ class TripletexTarget:
             vat_ids[code] = await self._vat_type_id(code)
         refs = tripletex_flow.LineRefs(product_ids=product_ids, vat_type_ids=vat_ids)
         order_payload = tripletex_flow.order_payload(document, customer_id=customer_id, number=number, refs=refs)
+        if document.kind is SalesDocumentKind.ORDER:  # a webshop order: say so, not "Rackbeat invoice"
+            order_payload["invoiceComment"] = (document.heading or f"Order {document.number}")[:255]
+        result.notes.extend(options.notes)
         if options.mode is TransferMode.ORDER:
             created = await self.client.create_order(order_payload)
             result.target_ref = str(created["id"])
@@ -163,10 +182,18 @@ class TripletexTarget:
             return result
         payload = tripletex_flow.invoice_payload(document, order_payload)
         created = await self._invoice(lambda: self.client.create_invoice(
-            payload, send_to_customer=options.send_to_customer))
+            payload, send_to_customer=options.send_to_customer, **self._prepayment(options)))
         result.target_ref = str(created["id"])
         result.external_ids.append(("invoice", document.number, result.target_ref))
         return result
+
+    @staticmethod
+    def _prepayment(options: TransferOptions) -> dict[str, Any]:
+        """``paymentTypeId`` + ``paidAmount`` when the invoice is to be registered as paid, else nothing."""
+        if options.payment_type_id is None or options.paid_amount is None:
+            return {}
+        return {"payment_type_id": options.payment_type_id,
+                "paid_amount": float(options.paid_amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))}
 
     async def _invoice(self, call: object) -> dict[str, object]:
         """Create an invoice; a refusal without a field is checked against the bank-account rule, the most
