@@ -38,7 +38,7 @@ from backend.db.models import (
     TransferStatus,
     utcnow,
 )
-from backend.flows.explanations import explain
+from backend.flows.explanations import Explanation, explain
 from backend.services import pipes
 from backend.services.auth import Principal
 from backend.services.context import AppContext
@@ -316,6 +316,7 @@ async def _finish(
     ctx: AppContext, row: Transfer, *, status: TransferStatus, exchanges: list[Exchange],
     result: pipes.PipeResult | None = None, error: ConnectorError | None = None,
     error_message: str | None = None, next_attempt_at: datetime | None = None,
+    explanation: Explanation | None = None,
 ) -> Transfer | None:
     now = utcnow()
     values: dict[str, Any] = {"status": status.value, "updated_at": now, "lease_owner": None,
@@ -327,7 +328,8 @@ async def _finish(
         code = None
         if error is not None:
             code = f"{error.system.upper()}_{error.status or 'NETWORK'}" + (f"_{error.code}" if error.code else "")
-        explanation = explain(error) if error is not None else None
+        if explanation is None and error is not None:
+            explanation = explain(error)
         values.update(
             error_code=code or "INTERNAL",
             error_message=error_message,
@@ -383,9 +385,8 @@ async def run_transfer(ctx: AppContext, transfer_id: str) -> TransferStatus | No
         final = await _retry_or_fail(ctx, row, exchanges, exc, str(exc), exc.retry_after)
     except pipes.SourceProblem as exc:
         final = await _finish(ctx, row, status=TransferStatus.FAILED, exchanges=exchanges,
-                              error_message=exc.message)
-        if final is not None:
-            await _set_explanation(ctx, final, exc.explanation_en, exc.explanation_no)
+                              error_message=exc.message,
+                              explanation=Explanation("source", exc.explanation_en, exc.explanation_no))
     except Exception as exc:  # a bug or an unforeseen failure: retry, keep the reason
         log.exception("transfer %s failed unexpectedly", row.id)
         final = await _retry_or_fail(ctx, row, exchanges, None, f"internal error: {type(exc).__name__}: {exc}",
@@ -402,14 +403,6 @@ async def run_transfer(ctx: AppContext, transfer_id: str) -> TransferStatus | No
         await request_transfer(ctx, final.integration_id, TransferKind(final.kind), final.source_ref,
                                trigger="webhook")
     return TransferStatus(final.status)
-
-
-async def _set_explanation(ctx: AppContext, row: Transfer, en: str | None, no: str | None) -> None:
-    async with ctx.db.session() as s:
-        await s.execute(update(Transfer).where(col(Transfer.id) == row.id)
-                     .values(error_explanation=en, error_explanation_no=no))
-        await s.commit()
-    row.error_explanation, row.error_explanation_no = en, no
 
 
 async def _retry_or_fail(
