@@ -132,7 +132,10 @@ class TripletexClient(HttpConnector):
         if cached is not None and self._usable(cached, stale):
             self._remember_secret(cached[0])
             return cached[0]
-        async with _session_lock(self.session_key):
+        # one creation at a time per credential: in this process, and across processes when the cache has a lock
+        shared_lock = getattr(self.session_cache, "lock", None)
+        async with _session_lock(self.session_key), (
+                shared_lock(self.session_key) if shared_lock is not None else contextlib.nullcontext()):
             cached = await self.session_cache.get(self.session_key)
             if cached is not None and self._usable(cached, stale):
                 self._remember_secret(cached[0])

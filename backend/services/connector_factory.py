@@ -3,6 +3,7 @@ state through Redis, and feeds every HTTP exchange to the caller's recorder."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from datetime import date
 from typing import Any
@@ -15,6 +16,7 @@ from backend.connectors.mystore import MystoreClient
 from backend.connectors.rackbeat import RackbeatClient
 from backend.connectors.tripletex import TripletexClient
 from backend.db.models import Connection, System
+from backend.infra.locks import redis_lock
 from backend.infra.ratelimit import BUDGETS, RedisRateLimiter
 from backend.services.context import AppContext
 from backend.services.errors import InvalidInput
@@ -77,6 +79,10 @@ class RedisSessionCache:
     async def set(self, key: str, token: str, expiration_date: date) -> None:
         value = self.ctx.box.encrypt({"token": token, "expirationDate": expiration_date.isoformat()})
         await self.ctx.redis.set(self._key(key), value, ex=2 * 24 * 3600)
+
+    def lock(self, key: str) -> contextlib.AbstractAsyncContextManager[None]:
+        """Held while a session is created, so that all workers sharing the credential create one."""
+        return redis_lock(self.ctx.redis, self._key(key) + ":lock", 30)
 
 
 def credentials_of(ctx: AppContext, connection: Connection) -> dict[str, str]:

@@ -10,17 +10,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hmac
 import secrets
 import time
-from collections.abc import AsyncIterator
 from datetime import datetime
 
 from backend.connectors import eaccounting
 from backend.connectors.eaccounting import TokenSet
 from backend.db.models import Connection, ConnectionStatus, System
+from backend.infra.locks import redis_lock
 from backend.services.auth import Principal
 from backend.services.connections import get_connection
 from backend.services.connector_factory import default_base_url
@@ -127,18 +126,6 @@ class DbTokenStore:
             s.add(row)
             await s.commit()
 
-    @contextlib.asynccontextmanager
-    async def lock(self, key: str) -> AsyncIterator[None]:
-        name = f"{self.ctx.settings.redis_prefix}:lock:eaccounting-refresh:{key}"
-        me = secrets.token_hex(8)
-        deadline = time.monotonic() + self.LOCK_SECONDS
-        while not await self.ctx.redis.set(name, me, nx=True, px=self.LOCK_SECONDS * 1000):
-            if time.monotonic() > deadline:
-                break  # a holder died without releasing; its lock expires at about this moment
-            await asyncio.sleep(0.05)
-        try:
-            yield
-        finally:
-            held = await self.ctx.redis.get(name)
-            if held is not None and (held.decode() if isinstance(held, bytes) else held) == me:
-                await self.ctx.redis.delete(name)
+    def lock(self, key: str) -> contextlib.AbstractAsyncContextManager[None]:
+        return redis_lock(self.ctx.redis, f"{self.ctx.settings.redis_prefix}:lock:eaccounting-refresh:{key}",
+                          self.LOCK_SECONDS)
