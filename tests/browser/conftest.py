@@ -98,6 +98,9 @@ class UI:
         await self.page.get_by_role("button", name="Sign in").click()
         if accepted:
             await expect(self.page.get_by_role("heading", name="Sign in")).to_have_count(0)
+            # the app then leaves the sign-in route (to the list, or the deep link it was opened with); wait for
+            # that, or a later goto may be undone by the redirect
+            await expect(self.page).to_have_url(re.compile(r"#/(integrations|transfers)"))
 
     def assert_clean(self) -> None:
         assert not self.errors, "the page reported errors:\n" + "\n".join(self.errors)
