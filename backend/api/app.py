@@ -23,7 +23,8 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from backend.api.graphql_schema import Context, create_schema, make_context
+from backend.api.graphql_common import Context, make_context
+from backend.api.graphql_schema import create_schema
 from backend.config import Settings
 from backend.connectors.base import ConnectorError
 from backend.db.migrate import upgrade

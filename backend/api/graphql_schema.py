@@ -13,11 +13,24 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.dataloader import DataLoader
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from backend.api.graphql_common import (
+    ConnectionStatus,
+    EAccountingInvoiceStatus,
+    EntitySync,
+    IntegrationStatus,
+    OrderFlowStart,
+    System,
+    TokenRole,
+    TransferKind,
+    TransferMode,
+    TransferStatus,
+    ctx_of,
+    utc,
+)
 from backend.db import models
 from backend.services import auth as auth_service
 from backend.services import connections as connection_service
@@ -28,94 +41,7 @@ from backend.services import preview as preview_service
 from backend.services import reconciliation as reconciliation_service
 from backend.services import settings as settings_service
 from backend.services import transfers as transfer_service
-from backend.services.context import AppContext
 from backend.services.errors import ServiceError
-
-System = strawberry.enum(models.System, description="An external system bokbro connects.")
-TransferStatus = strawberry.enum(models.TransferStatus)
-TransferMode = strawberry.enum(
-    models.TransferMode, description="INVOICE: a booked invoice (cannot be edited); ORDER: an editable sales order."
-)
-TransferKind = strawberry.enum(models.TransferKind)
-ConnectionStatus = strawberry.enum(models.ConnectionStatus)
-IntegrationStatus = strawberry.enum(models.IntegrationStatus)
-TokenRole = strawberry.enum(models.TokenRole)
-EAccountingInvoiceStatus = strawberry.enum(
-    models.EAccountingInvoiceStatus,
-    description="DRAFT: an invoice draft; INVOICED: a booked invoice; INVOICED_AND_EMAIL: booked and e-mailed.",
-)
-OrderFlowStart = strawberry.enum(
-    models.OrderFlowStart, description="SOURCE: invoices booked in the source are transferred; DONT_TRANSFER: not."
-)
-EntitySync = strawberry.enum(
-    models.EntitySync, description="SOURCE_TO_TARGET: changes in the source are carried over at once; OFF: not."
-)
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return transfer_service.as_utc(value)
-
-
-# -- context ----------------------------------------------------------------------------------------
-
-
-class Context(dict[str, Any]):
-    """Per request: the app, the caller (resolved lazily) and the DataLoaders."""
-
-    @property
-    def app(self) -> AppContext:
-        return self["app"]  # type: ignore[no-any-return]
-
-    async def principal(self) -> auth_service.Principal:
-        if "principal" not in self:
-            header = self.get("authorization")
-            params = self.get("connection_params")
-            if not header and isinstance(params, dict):
-                header = params.get("Authorization") or params.get("authorization")
-            self["principal"] = await auth_service.authenticate(self.app, header)
-        return self["principal"]  # type: ignore[no-any-return]
-
-
-def ctx_of(info: Info) -> Context:
-    return info.context  # type: ignore[no-any-return]
-
-
-async def principal_of(info: Info) -> auth_service.Principal:
-    return await ctx_of(info).principal()
-
-
-def _attempt_loader(app: AppContext) -> DataLoader[str, list[models.TransferAttempt]]:
-    async def load(ids: list[str]) -> list[list[models.TransferAttempt]]:
-        found = await transfer_service.attempts_of(app, ids)
-        return [found.get(i, []) for i in ids]
-
-    return DataLoader(load_fn=load)
-
-
-def _settings_loader(app: AppContext) -> DataLoader[str, models.IntegrationSettings | None]:
-    async def load(ids: list[str]) -> list[models.IntegrationSettings | None]:
-        async with app.db.session() as s:
-            return [await s.get(models.IntegrationSettings, i) for i in ids]
-
-    return DataLoader(load_fn=load)
-
-
-def _connections_loader(app: AppContext) -> DataLoader[str, list[models.Connection]]:
-    async def load(ids: list[str]) -> list[list[models.Connection]]:
-        return [list(await connection_service.connections_of(app, i)) for i in ids]
-
-    return DataLoader(load_fn=load)
-
-
-def make_context(app: AppContext, authorization: str | None) -> Context:
-    return Context(
-        app=app,
-        authorization=authorization,
-        attempts=_attempt_loader(app),
-        settings=_settings_loader(app),
-        connections=_connections_loader(app),
-    )
-
 
 # -- types ------------------------------------------------------------------------------------------
 
@@ -145,7 +71,7 @@ class Connection:
             system=models.System(row.system),
             base_url=row.base_url, status=models.ConnectionStatus(row.status),
             checks=[ConnectionCheck(name=c["name"], ok=c["ok"], message=c["message"]) for c in row.checks],
-            last_tested_at=_utc(row.last_tested_at), webhooks_registered=bool(row.webhook_secret_encrypted),
+            last_tested_at=utc(row.last_tested_at), webhooks_registered=bool(row.webhook_secret_encrypted),
         )
 
 
@@ -191,7 +117,7 @@ class Settings:
                    start_order_flow_from=models.OrderFlowStart(row.start_order_flow_from),
                    use_exact_quantity=row.use_exact_quantity,
                    transfer_purchase_orders=row.transfer_purchase_orders,
-                   updated_at=_utc(row.updated_at))  # type: ignore[arg-type]
+                   updated_at=utc(row.updated_at))  # type: ignore[arg-type]
 
 
 @strawberry.type
@@ -221,7 +147,7 @@ class Integration:
         return cls(
             id=strawberry.ID(row.id), company_name=row.company_name, contact_person=row.contact_person,
             email=row.email, source=models.System(row.source), target=models.System(row.target),
-            status=models.IntegrationStatus(row.status), created_at=_utc(row.created_at),  # type: ignore[arg-type]
+            status=models.IntegrationStatus(row.status), created_at=utc(row.created_at),  # type: ignore[arg-type]
             webhook_url=f"{public_url.rstrip('/')}/webhooks/{row.source.lower()}/{row.id}",
         )
 
@@ -276,7 +202,7 @@ class Transfer:
         return [
             TransferAttempt(number=r.number, status=models.TransferStatus(r.status), worker=r.worker,
                             error_code=r.error_code, error_message=r.error_message,
-                            started_at=_utc(r.started_at), finished_at=_utc(r.finished_at),  # type: ignore[arg-type]
+                            started_at=utc(r.started_at), finished_at=utc(r.finished_at),  # type: ignore[arg-type]
                             exchanges=r.exchanges)
             for r in rows
         ]
@@ -292,10 +218,10 @@ class Transfer:
             kind=models.TransferKind(row.kind), source_system=models.System(row.source_system),
             target_system=models.System(row.target_system), source_ref=row.source_ref, target_ref=row.target_ref,
             mode=models.TransferMode(row.mode) if row.mode else None, status=models.TransferStatus(row.status),
-            trigger=row.trigger, attempts=row.attempts, error=error, next_attempt_at=_utc(row.next_attempt_at),
+            trigger=row.trigger, attempts=row.attempts, error=error, next_attempt_at=utc(row.next_attempt_at),
             notes=list(row.notes or []),
-            created_at=_utc(row.created_at), updated_at=_utc(row.updated_at),  # type: ignore[arg-type]
-            started_at=_utc(row.started_at), finished_at=_utc(row.finished_at),
+            created_at=utc(row.created_at), updated_at=utc(row.updated_at),  # type: ignore[arg-type]
+            started_at=utc(row.started_at), finished_at=utc(row.finished_at),
         )
 
 
