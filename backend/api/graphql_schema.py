@@ -31,6 +31,9 @@ from backend.api.graphql_common import (
     ctx_of,
     utc,
 )
+from backend.api.graphql_initial_sync import InitialSyncMutation, InitialSyncQuery, InitialSyncSubscription
+from backend.api.graphql_onboarding import OnboardingMutation, OnboardingQuery
+from backend.api.graphql_preflight import PreflightQuery
 from backend.db import models
 from backend.services import auth as auth_service
 from backend.services import connections as connection_service
@@ -351,7 +354,7 @@ class MappingInput:
 
 
 @strawberry.type
-class Query:
+class Query(PreflightQuery, OnboardingQuery, InitialSyncQuery):
     @strawberry.field
     async def integrations(self, info: Info) -> list[Integration]:
         c = ctx_of(info)
@@ -479,7 +482,7 @@ class TransferFilter:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(OnboardingMutation, InitialSyncMutation):
     @strawberry.mutation
     async def start_onboarding(self, info: Info, input: StartOnboardingInput) -> Integration:
         c = ctx_of(info)
@@ -592,7 +595,7 @@ class Mutation:
 
 
 @strawberry.type
-class Subscription:
+class Subscription(InitialSyncSubscription):
     @strawberry.subscription(description="Every change of a transfer's status, as it happens.")
     async def transfer_updated(
         self, info: Info, integration_id: strawberry.ID | None = None
