@@ -105,3 +105,30 @@ class SalesDocument:
     total_incl_vat: Decimal | None = None
     payment_method: str | None = None
     products: tuple[Product, ...] = field(default=())  # the products the lines refer to
+
+
+@dataclass(frozen=True)
+class PurchaseLine:
+    item_number: str | None
+    description: str
+    quantity: Decimal
+    unit_cost_excl_vat: Decimal
+    discount_percentage: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True)
+class PurchaseOrder:
+    """A booked purchase order (Rackbeat): what was ordered from a supplier, to be matched against the
+    supplier's invoice in the accounting system."""
+
+    number: str  # the source's purchase order number
+    supplier: Supplier
+    order_date: date
+    delivery_date: date
+    lines: tuple[PurchaseLine, ...]
+    currency: str = "NOK"
+    our_reference: str | None = None
+    their_reference: str | None = None
+    heading: str | None = None
+    total_excl_vat: Decimal | None = None
+    products: tuple[Product, ...] = field(default=())

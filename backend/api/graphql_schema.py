@@ -78,6 +78,15 @@ class Connection:
         )
 
 
+CustomerMatch = strawberry.enum(
+    models.CustomerMatch,
+    description="CUSTOMER_NUMBER: the webshop's customer number plus the offset; ORGANIZATION_NUMBER: a business "
+                "by its organisation number first.")
+InvoiceNumberSource = strawberry.enum(
+    models.InvoiceNumberSource,
+    description="TARGET: the accounting system numbers invoices (recommended); SOURCE: the source document's number.")
+
+
 @strawberry.type
 class Settings:
     integration_id: strawberry.ID
@@ -102,6 +111,18 @@ class Settings:
                     "the real quantity in the row text. Off: the quantity is rounded to 2 decimals.")
     transfer_purchase_orders: bool = strawberry.field(
         description="Purchase orders are transferred, to be matched against supplier invoices in the target.")
+    customer_number_offset: int = strawberry.field(
+        description="Webshop customers get this number plus their webshop customer number in the accounting system "
+                    "(default 100000), so they never collide with its own customers.")
+    customer_match: CustomerMatch = strawberry.field(  # type: ignore[valid-type]
+        description="How a webshop order's customer is found: by customer number (plus the offset), or a business "
+                    "by its organisation number first.")
+    update_existing_customers: bool = strawberry.field(
+        description="On: a customer that already exists is brought up to date from the webshop order (name, "
+                    "address, e-mail). Off: \"do not update existing customer\" — it is left as it is.")
+    invoice_number_source: InvoiceNumberSource = strawberry.field(  # type: ignore[valid-type]
+        description="Who numbers the invoices: TARGET, the accounting system (recommended), or SOURCE, the webshop "
+                    "order's number; a number already used there is refused with an explanation, never reused.")
     notes_not_synced: str = strawberry.field(
         description="What is never synchronised, said plainly.",
         default="Stock levels and the financial value of the inventory are not synchronised.")
@@ -120,6 +141,10 @@ class Settings:
                    start_order_flow_from=models.OrderFlowStart(row.start_order_flow_from),
                    use_exact_quantity=row.use_exact_quantity,
                    transfer_purchase_orders=row.transfer_purchase_orders,
+                   customer_number_offset=row.customer_number_offset,
+                   customer_match=models.CustomerMatch(row.customer_match),
+                   update_existing_customers=row.update_existing_customers,
+                   invoice_number_source=models.InvoiceNumberSource(row.invoice_number_source),
                    updated_at=utc(row.updated_at))  # type: ignore[arg-type]
 
 
@@ -301,6 +326,10 @@ class SettingsInput:
     start_order_flow_from: OrderFlowStart | None = None  # type: ignore[valid-type]
     use_exact_quantity: bool | None = None
     transfer_purchase_orders: bool | None = None
+    customer_number_offset: int | None = None
+    customer_match: CustomerMatch | None = None  # type: ignore[valid-type]
+    update_existing_customers: bool | None = None
+    invoice_number_source: InvoiceNumberSource | None = None  # type: ignore[valid-type]
 
 
 @strawberry.input
@@ -523,7 +552,11 @@ class Mutation(OnboardingMutation, InitialSyncMutation):
                                             eaccounting_invoice_status=input.eaccounting_invoice_status,
                                             start_order_flow_from=input.start_order_flow_from,
                                             use_exact_quantity=input.use_exact_quantity,
-                                            transfer_purchase_orders=input.transfer_purchase_orders))
+                                            transfer_purchase_orders=input.transfer_purchase_orders,
+                                            customer_number_offset=input.customer_number_offset,
+                                            customer_match=input.customer_match,
+                                            update_existing_customers=input.update_existing_customers,
+                                            invoice_number_source=input.invoice_number_source))
         return Settings.of(row)
 
     @strawberry.mutation(description="Transfer one source document now. Asking twice never makes two documents.")

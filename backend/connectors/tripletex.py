@@ -417,6 +417,15 @@ class TripletexClient(HttpConnector):
         """The purchase order whose (Tripletex-assigned) ``number`` is ``number``, lines expanded, or None."""
         return await self._first("purchaseOrder", {"number": str(number), "fields": WITH_LINES})
 
+    async def find_purchase_orders_of_supplier(self, supplier_id: int) -> list[dict[str, Any]]:
+        """Every purchase order of one supplier, lines expanded (to find ours by its ``internalComment``)."""
+        return await self._all("purchaseOrder", {"supplierId": str(int(supplier_id)), "fields": WITH_LINES})
+
+    async def add_purchase_order_lines(self, purchase_order_id: int, lines: list[Mapping[str, Any]]) -> None:
+        """``POST /purchaseOrder/orderline/list``: lines for an existing (open) purchase order."""
+        body = [{**dict(line), "purchaseOrder": {"id": int(purchase_order_id)}} for line in lines]
+        await self._request("POST", "purchaseOrder/orderline/list", json_body=body)
+
     async def delete_purchase_order(self, purchase_order_id: int) -> None:
         """``DELETE /purchaseOrder/{id}`` (its lines go with it); NotFoundError when it does not exist."""
         await self._request("DELETE", f"purchaseOrder/{int(purchase_order_id)}")
@@ -440,6 +449,11 @@ class TripletexClient(HttpConnector):
         if customer_id is not None:
             params["customerId"] = str(customer_id)
         return await self._all("invoice", params)
+
+    async def find_invoice_by_number(self, invoice_number: int) -> dict[str, Any] | None:
+        """The invoice numbered ``invoice_number`` (any date), or None."""
+        return await self._first("invoice", {"invoiceNumber": str(int(invoice_number)), "invoiceDateFrom": "2000-01-01",
+                                             "invoiceDateTo": "2100-01-01"})
 
     async def register_payment(self, invoice_id: int, payment_date: DateLike, payment_type_id: int,
                                paid_amount: float) -> dict[str, Any]:

@@ -101,6 +101,20 @@ class OrderFlowStart(str, Enum):
     DONT_TRANSFER = "DONT_TRANSFER"  # invoices are not transferred
 
 
+class CustomerMatch(str, Enum):
+    """How a webshop order's customer is found in the accounting system."""
+
+    CUSTOMER_NUMBER = "CUSTOMER_NUMBER"  # the webshop's customer number plus the offset
+    ORGANIZATION_NUMBER = "ORGANIZATION_NUMBER"  # a business by its organisation number, else by customer number
+
+
+class InvoiceNumberSource(str, Enum):
+    """Who numbers the invoices a transfer makes."""
+
+    TARGET = "TARGET"  # the accounting system's own series (recommended)
+    SOURCE = "SOURCE"  # the source document's number (the series must not collide)
+
+
 class TokenRole(str, Enum):
     OPERATOR = "OPERATOR"
     PARTNER = "PARTNER"
@@ -159,6 +173,13 @@ class IntegrationSettings(SQLModel, table=True):
     use_exact_quantity: bool = Field(default=True)
     # Purchase orders to the accounting system, to be matched against supplier invoices there.
     transfer_purchase_orders: bool = Field(default=False)
+    # Webshop (Mystore) customers: number = offset + the webshop's number; or matched by organisation number;
+    # an existing customer is brought up to date from the order unless the setting says not to.
+    customer_number_offset: int = Field(default=100_000)
+    customer_match: str = Field(default=CustomerMatch.CUSTOMER_NUMBER.value, max_length=30)
+    update_existing_customers: bool = Field(default=True)
+    # Who numbers invoices: the accounting system (default) or the source document's number.
+    invoice_number_source: str = Field(default=InvoiceNumberSource.TARGET.value, max_length=20)
     updated_at: datetime = _ts(onupdate=utcnow)
 
 

@@ -60,6 +60,16 @@ _RULES: tuple[Rule, ...] = (
         "Mva-innstillinger) or correct the VAT on the product group in Rackbeat, then resend.",
         "Mva-koden er ugyldig eller inaktiv i Tripletex. Aktiver mva-koden i Tripletex (Regnskap → "
         "Mva-innstillinger) eller rett mva på varegruppen i Rackbeat, og send på nytt.")),
+    Rule("tripletex", 422, None, "invoiceNumber", Explanation(
+        "invoice_number_in_use",
+        "The invoice number is already used in Tripletex, so the invoice was not made (never two invoices with one "
+        "number). Move Tripletex's invoice series clear of the webshop's (Regnskap → Regnskapsinnstillinger → "
+        "Bilagstyper / nummerserier, e.g. start at 50000), or let Tripletex number invoices (setting \"invoice "
+        "numbers\": TARGET), then resend.",
+        "Fakturanummeret er allerede brukt i Tripletex, så fakturaen ble ikke laget (aldri to fakturaer med samme "
+        "nummer). Flytt fakturaserien i Tripletex unna nettbutikkens (Regnskap → Regnskapsinnstillinger → "
+        "Bilagstyper / nummerserier, f.eks. start på 50000), eller la Tripletex bestemme fakturanummer "
+        "(innstillingen «fakturanummer»: TARGET), og send på nytt.")),
     Rule("tripletex", 422, None, "number", Explanation(
         "product_number_in_use",
         "The product number is already in use in Tripletex by another product. Rename one of them, or make "

@@ -12,7 +12,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from backend.canonical import Address, Customer, Product, SalesDocument, SalesDocumentKind, SalesLine, Supplier
+from backend.canonical import (
+    Address,
+    Customer,
+    Product,
+    PurchaseLine,
+    PurchaseOrder,
+    SalesDocument,
+    SalesDocumentKind,
+    SalesLine,
+    Supplier,
+)
 
 
 class RackbeatDocumentError(ValueError):
@@ -163,3 +173,41 @@ def document_date(data: dict[str, Any]) -> date | None:
 
 def is_booked(data: dict[str, Any]) -> bool:
     return bool(data.get("is_booked"))
+
+
+def purchase_order(data: dict[str, Any], supplier_data: dict[str, Any] | None = None) -> PurchaseOrder:
+    """A booked Rackbeat purchase order as a canonical purchase order (line prices are costs, excl. VAT)."""
+    number = data.get("number")
+    if number is None:
+        raise RackbeatDocumentError("the Rackbeat purchase order has no number")
+    sup = supplier_data or data.get("supplier") or {}
+    if not sup:
+        sup_number = _first_of(data, "supplier_id", "supplier_number")
+        if sup_number is None:
+            raise RackbeatDocumentError(f"Rackbeat purchase order {number} has no supplier")
+        sup = {"number": sup_number}
+    lines = tuple(
+        PurchaseLine(
+            item_number=str(item) if (item := _first_of(x, "item_id", "child_id", "product_id", "lot_id")) is not None
+            else None,
+            description=str(_first_of(x, "name", "description") or item or ""),
+            quantity=_dec(x.get("quantity"), "1"),
+            unit_cost_excl_vat=_dec(x.get("line_price")),
+            discount_percentage=_dec(x.get("discount_percentage")),
+        )
+        for x in data.get("lines") or [] if isinstance(x, dict))
+    if not lines:
+        raise RackbeatDocumentError(f"Rackbeat purchase order {number} has no lines")
+    order_date = _date(_first_of(data, "date", "order_date", "booked_at", "created_at")) or date.today()
+    return PurchaseOrder(
+        number=str(number),
+        supplier=supplier(sup),
+        order_date=order_date,
+        delivery_date=_date(data.get("delivery_date")) or order_date,
+        lines=lines,
+        currency=str(_first_of(data, "currency") or "NOK"),
+        our_reference=_first_of(data, "our_reference"),
+        their_reference=_first_of(data, "their_reference"),
+        heading=_first_of(data, "heading"),
+        total_excl_vat=_dec(data.get("total_subtotal")) if data.get("total_subtotal") is not None else None,
+    )

@@ -16,7 +16,16 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from backend.canonical import Address, Customer, Product, SalesDocument, SalesLine, Supplier
+from backend.canonical import (
+    Address,
+    Customer,
+    Product,
+    PurchaseLine,
+    PurchaseOrder,
+    SalesDocument,
+    SalesLine,
+    Supplier,
+)
 
 # Norwegian outgoing VAT codes (SAF-T) by rate: the Tripletex vatType ``number`` to use on sales lines.
 OUTGOING_VAT_CODE_BY_RATE = {
@@ -159,3 +168,39 @@ def invoice_payload(document: SalesDocument, order: dict[str, Any]) -> dict[str,
 def search_window(document_date: date) -> tuple[date, date]:
     """The order-date range we search our own orders in (``To`` is exclusive in Tripletex)."""
     return document_date - timedelta(days=1), document_date + timedelta(days=2)
+
+
+# -- purchase orders -------------------------------------------------------------------------------------------
+# Tripletex numbers purchase orders itself (``number`` is read-only), so our reference travels in
+# ``internalComment`` ("bokbro:<prefix>PO-<number>"): it is what a later run looks the order up by (among the
+# supplier's purchase orders) before it creates one.
+
+
+def purchase_order_marker(prefix: str, po: PurchaseOrder) -> str:
+    return f"bokbro:{prefix}PO-{po.number}"
+
+
+def purchase_order_line(line: PurchaseLine, product_ids: dict[str, int]) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "description": line.description[:255],
+        "count": float(line.quantity),
+        "unitPriceExcludingVatCurrency": _money(line.unit_cost_excl_vat, "0.000001"),
+    }
+    if line.discount_percentage:
+        payload["discount"] = float(line.discount_percentage)
+    if line.item_number and line.item_number in product_ids:
+        payload["product"] = {"id": product_ids[line.item_number]}
+    return payload
+
+
+def purchase_order_payload(po: PurchaseOrder, *, supplier_id: int, marker: str,
+                           product_ids: dict[str, int]) -> dict[str, Any]:
+    comment = " ".join(x for x in (po.heading, f"Rackbeat purchase order {po.number}") if x)
+    payload: dict[str, Any] = {
+        "supplier": {"id": supplier_id},
+        "deliveryDate": po.delivery_date.isoformat(),
+        "comments": comment[:255],
+        "internalComment": marker,
+        "orderLines": [purchase_order_line(line, product_ids) for line in po.lines],
+    }
+    return payload

@@ -35,6 +35,7 @@ RACKBEAT_WEBHOOK_EVENTS = (
     "supplier.created", "supplier.updated",
     "product.created", "product.updated",
     "lot.created", "lot.updated",
+    "purchase_order.booked",
 )
 
 

@@ -5,10 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from backend.db.models import EAccountingInvoiceStatus, EntitySync, IntegrationSettings, OrderFlowStart, TransferMode
+from backend.db.models import (
+    CustomerMatch,
+    EAccountingInvoiceStatus,
+    EntitySync,
+    IntegrationSettings,
+    InvoiceNumberSource,
+    OrderFlowStart,
+    TransferMode,
+)
 from backend.services.auth import Principal
 from backend.services.context import AppContext
-from backend.services.errors import NotFound
+from backend.services.errors import InvalidInput, NotFound
 
 
 @dataclass
@@ -23,6 +31,10 @@ class SettingsUpdate:
     start_order_flow_from: OrderFlowStart | None = None
     use_exact_quantity: bool | None = None
     transfer_purchase_orders: bool | None = None
+    customer_number_offset: int | None = None
+    customer_match: CustomerMatch | None = None
+    update_existing_customers: bool | None = None
+    invoice_number_source: InvoiceNumberSource | None = None
 
 
 async def get_settings(ctx: AppContext, principal: Principal, integration_id: str) -> IntegrationSettings:
@@ -38,6 +50,9 @@ async def update_settings(
     ctx: AppContext, principal: Principal, integration_id: str, update: SettingsUpdate
 ) -> IntegrationSettings:
     principal.require(integration_id)
+    if update.customer_number_offset is not None and not 0 <= update.customer_number_offset <= 1_000_000_000:
+        raise InvalidInput("the customer number offset is a whole number from 0 to 1000000000",
+                           field="customerNumberOffset")
     async with ctx.db.session() as s:
         row = await s.get(IntegrationSettings, integration_id)
         if row is None:
@@ -47,7 +62,9 @@ async def update_settings(
         if update.send_invoice_to_customer is not None:
             row.send_invoice_to_customer = update.send_invoice_to_customer
         for name in ("sync_customers", "sync_suppliers", "sync_products", "sync_boms", "eaccounting_invoice_status",
-                     "start_order_flow_from", "use_exact_quantity", "transfer_purchase_orders"):
+                     "start_order_flow_from", "use_exact_quantity", "transfer_purchase_orders",
+                     "customer_number_offset", "customer_match", "update_existing_customers",
+                     "invoice_number_source"):
             value = getattr(update, name)
             if value is not None:
                 setattr(row, name, value.value if isinstance(value, Enum) else value)

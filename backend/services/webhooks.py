@@ -47,6 +47,7 @@ RACKBEAT_EVENTS: dict[str, TransferKind] = {
     "product.updated": TransferKind.PRODUCT,
     "lot.created": TransferKind.BOM,
     "lot.updated": TransferKind.BOM,
+    "purchase_order.booked": TransferKind.PURCHASE_ORDER,
 }
 # Which setting switches each entity's real-time sync.
 SYNC_SETTING: dict[TransferKind, str] = {
@@ -101,6 +102,10 @@ async def handle_rackbeat(ctx: AppContext, integration_id: str, headers: dict[st
         await _receipt(ctx, integration_id=integration_id, system="RACKBEAT", event=str(event)[:100],
                        source_ref=key[:200], accepted=False, reason="invoice transfer is off")
         return WebhookOutcome(202, "invoices are not transferred (start order flow from: don't transfer)")
+    if kind is TransferKind.PURCHASE_ORDER and settings is not None and not settings.transfer_purchase_orders:
+        await _receipt(ctx, integration_id=integration_id, system="RACKBEAT", event=str(event)[:100],
+                       source_ref=key[:200], accepted=False, reason="purchase order transfer is off")
+        return WebhookOutcome(202, "purchase orders are not transferred (setting: transfer purchase orders)")
     setting = SYNC_SETTING.get(kind)
     if setting is not None and settings is not None and getattr(settings, setting) == EntitySync.OFF.value:
         await _receipt(ctx, integration_id=integration_id, system="RACKBEAT", event=str(event)[:100],

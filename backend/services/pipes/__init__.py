@@ -9,6 +9,7 @@ flow per pair.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from decimal import Decimal
 
 import httpx
@@ -20,9 +21,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.connectors.base import ExchangeHook
 from backend.db.models import (
     Connection,
+    CustomerMatch,
     EAccountingInvoiceStatus,
     ExternalId,
     IntegrationSettings,
+    InvoiceNumberSource,
     System,
     Transfer,
     TransferKind,
@@ -30,6 +33,7 @@ from backend.db.models import (
     new_id,
     utcnow,
 )
+from backend.infra.locks import redis_lock
 from backend.services import mappings
 from backend.services.connector_factory import eaccounting_client, mystore_client, rackbeat_client, tripletex_client
 from backend.services.context import AppContext
@@ -44,16 +48,28 @@ __all__ = ["MystoreSource", "PipeResult", "RackbeatSource", "SourceProblem", "Tr
 
 # -- registry: how each system is built as a source or a target -----------------------------------------
 
-SourceFactory = Callable[[AppContext, Connection, ExchangeHook], Source]
+SourceFactory = Callable[[AppContext, Connection, ExchangeHook, IntegrationSettings], Source]
 TargetFactory = Callable[[AppContext, Connection, ExchangeHook, httpx.AsyncClient | None, str], Target]
 
 SOURCES: dict[System, SourceFactory] = {
-    System.RACKBEAT: lambda ctx, conn, hook: RackbeatSource(rackbeat_client(ctx, conn, hook)),
-    System.MYSTORE: lambda ctx, conn, hook: MystoreSource(mystore_client(ctx, conn, hook)),
+    System.RACKBEAT: lambda ctx, conn, hook, settings: RackbeatSource(rackbeat_client(ctx, conn, hook)),
+    System.MYSTORE: lambda ctx, conn, hook, settings: MystoreSource(
+        mystore_client(ctx, conn, hook), customer_offset=settings.customer_number_offset),
 }
+
+
+def entity_lock(ctx: AppContext, integration_id: str) -> Callable[[str], AbstractAsyncContextManager[None]]:
+    """A lock per (integration, entity) shared by every worker through Redis: two transfers that make sure the
+    same customer exists take turns (held for one lookup-and-create, at most 30 s)."""
+    def lock(key: str) -> AbstractAsyncContextManager[None]:
+        return redis_lock(ctx.redis, f"{ctx.settings.redis_prefix}:entity-lock:{integration_id}:{key}", 30)
+
+    return lock
+
+
 TARGETS: dict[System, TargetFactory] = {
     System.TRIPLETEX: lambda ctx, conn, hook, http, prefix: TripletexTarget(
-        tripletex_client(ctx, conn, hook, http), prefix),
+        tripletex_client(ctx, conn, hook, http), prefix, entity_lock(ctx, conn.integration_id)),
     System.EACCOUNTING: lambda ctx, conn, hook, http, prefix: EAccountingTarget(
         eaccounting_client(ctx, conn, hook, http), prefix),
 }
@@ -114,7 +130,7 @@ async def execute(ctx: AppContext, transfer: Transfer, on_exchange: ExchangeHook
         raise SourceProblem(
             f"transfers from {transfer.source_system} to {transfer.target_system} are not supported yet",
             "This integration's systems are not supported yet.", "Systemene i denne integrasjonen støttes ikke ennå.")
-    source = make_source(ctx, source_conn, on_exchange)
+    source = make_source(ctx, source_conn, on_exchange, settings)
     target = make_target(ctx, target_conn, on_exchange, target_http, source.prefix)
     ref = transfer.source_ref
     if kind is TransferKind.CUSTOMER:
@@ -125,6 +141,15 @@ async def execute(ctx: AppContext, transfer: Transfer, on_exchange: ExchangeHook
         return await target.upsert_product(await source.product(ref))
     if kind is TransferKind.BOM:
         return await target.upsert_product(await source.bom(ref))
+    if kind is TransferKind.PURCHASE_ORDER:
+        if not settings.transfer_purchase_orders:
+            raise SourceProblem(
+                "purchase order transfer is off in the settings",
+                "Purchase orders are not transferred for this integration. Turn on \"transfer purchase orders\" "
+                "in the settings and resend.",
+                "Innkjøpsordre overføres ikke for denne integrasjonen. Skru på «overfør innkjøpsordre» i "
+                "innstillingene og send på nytt.")
+        return await target.ensure_purchase_order(await source.purchase_order(ref), known)
     if kind not in (TransferKind.INVOICE, TransferKind.ORDER):
         raise SourceProblem(f"{kind.value} transfers are not supported yet",
                             "This kind of transfer is not supported yet.", "Denne typen overføring støttes ikke ennå.")
@@ -145,6 +170,16 @@ async def execute(ctx: AppContext, transfer: Transfer, on_exchange: ExchangeHook
             else:
                 notes = (f"Not registered as paid: the payment method {document.payment_method or '(none)'} "
                          "has no payment type mapped.",)
+    invoice_number: int | None = None
+    if settings.invoice_number_source == InvoiceNumberSource.SOURCE.value and mode is TransferMode.INVOICE:
+        if not document.number.isdigit() or int(document.number) < 1:
+            raise SourceProblem(
+                f"the source number {document.number!r} cannot be an invoice number",
+                f"Invoice numbers are taken from the source, but \"{document.number}\" is not a whole number above 0. "
+                "Let the accounting system number invoices (setting \"invoice numbers\") and resend.",
+                f"Fakturanummer hentes fra kilden, men «{document.number}» er ikke et helt tall over 0. La "
+                "regnskapssystemet bestemme fakturanummer (innstillingen «fakturanummer») og send på nytt.")
+        invoice_number = int(document.number)
     options = TransferOptions(
         mode=mode,
         send_to_customer=send,
@@ -154,5 +189,9 @@ async def execute(ctx: AppContext, transfer: Transfer, on_exchange: ExchangeHook
         payment_type_id=payment_type_id,
         paid_amount=paid_amount,
         notes=notes,
+        customer_match=CustomerMatch(settings.customer_match),
+        # Rackbeat customers follow through their own sync; a webshop order's customer is updated from the order
+        update_existing_customer=kind is TransferKind.ORDER and settings.update_existing_customers,
+        invoice_number=invoice_number,
     )
     return await target.ensure_sales_document(document, options)

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
-from backend.canonical import Customer, Product, SalesDocument, Supplier
+from backend.canonical import Customer, Product, PurchaseOrder, SalesDocument, Supplier
 from backend.connectors.base import ValidationError
-from backend.db.models import EAccountingInvoiceStatus, TransferMode
+from backend.db.models import CustomerMatch, EAccountingInvoiceStatus, TransferMode
 
 
 class SourceProblem(Exception):
@@ -41,6 +41,11 @@ class TransferOptions:
     payment_type_id: int | None = None
     paid_amount: Decimal | None = None  # incl. VAT
     notes: tuple[str, ...] = ()  # carried into the result's notes
+    # Webshop orders: how the customer is found, and whether an existing one is brought up to date
+    customer_match: CustomerMatch = CustomerMatch.CUSTOMER_NUMBER
+    update_existing_customer: bool = False
+    # The invoice number to use (the source document's, when the settings say so); None: the target decides
+    invoice_number: int | None = None
 
 
 class Source(Protocol):
@@ -51,6 +56,7 @@ class Source(Protocol):
     async def supplier(self, ref: str) -> Supplier: ...
     async def product(self, ref: str) -> Product: ...
     async def bom(self, ref: str) -> Product: ...
+    async def purchase_order(self, ref: str) -> PurchaseOrder: ...
 
 
 class Target(Protocol):
@@ -58,6 +64,7 @@ class Target(Protocol):
     async def upsert_customer(self, customer: Customer) -> PipeResult: ...
     async def upsert_supplier(self, supplier: Supplier) -> PipeResult: ...
     async def upsert_product(self, product: Product) -> PipeResult: ...
+    async def ensure_purchase_order(self, po: PurchaseOrder, known_ids: dict[tuple[str, str], str]) -> PipeResult: ...
 
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backend.canonical import Customer, Product, SalesDocument, Supplier
+from backend.canonical import Customer, Product, PurchaseOrder, SalesDocument, Supplier
 from backend.connectors.mystore import MystoreClient
 from backend.flows import mystore as mystore_flow
 from backend.services.pipes.base import SourceProblem
@@ -58,3 +58,6 @@ class MystoreSource:
 
     async def bom(self, ref: str) -> Product:
         raise self._unsupported("BOMs")
+
+    async def purchase_order(self, ref: str) -> PurchaseOrder:
+        raise self._unsupported("purchase orders")

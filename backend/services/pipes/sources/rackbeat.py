@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from backend.canonical import Customer, Product, SalesDocument, Supplier
+from backend.canonical import Customer, Product, PurchaseOrder, SalesDocument, Supplier
 from backend.connectors.rackbeat import RackbeatClient
 from backend.flows import rackbeat as rackbeat_flow
 from backend.services.pipes.base import SourceProblem
@@ -83,4 +83,33 @@ class RackbeatSource:
             raise self._gone("BOM", ref)
         return rackbeat_flow.product(data, is_bom=True)
 
-
+    async def purchase_order(self, ref: str) -> PurchaseOrder:
+        data = await self.client.get_purchase_order(int(ref))
+        if data is None:
+            raise self._gone("purchase order", ref)
+        if not rackbeat_flow.is_booked(data):
+            raise SourceProblem(
+                f"Rackbeat purchase order {ref} is not booked",
+                f"Purchase order {ref} is still a draft in Rackbeat. Book it in Rackbeat; it is then transferred "
+                "automatically.",
+                f"Innkjøpsordre {ref} er fortsatt et utkast i Rackbeat. Bokfør den i Rackbeat; da overføres den "
+                "automatisk.")
+        supplier_number = (data.get("supplier") or {}).get("number") or data.get("supplier_id")
+        supplier_data = await self.client.get_supplier(int(supplier_number)) if supplier_number else None
+        try:
+            po = rackbeat_flow.purchase_order(data, supplier_data)
+        except rackbeat_flow.RackbeatDocumentError as exc:
+            raise SourceProblem(str(exc), f"{exc} — correct it in Rackbeat and resend.",
+                                f"{exc} — rett det i Rackbeat og send på nytt.") from exc
+        products: list[Product] = []
+        for line in po.lines:
+            if line.item_number is None or any(p.number == line.item_number for p in products):
+                continue
+            item = await self.client.get_product(line.item_number)
+            is_bom = False
+            if item is None:
+                item = await self.client.get_lot(line.item_number)
+                is_bom = item is not None
+            if item is not None:
+                products.append(rackbeat_flow.product(item, is_bom=is_bom))
+        return dataclasses.replace(po, products=tuple(products))

@@ -16,7 +16,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from backend.canonical import Customer, Product, SalesDocument, Supplier
+from backend.canonical import Customer, Product, PurchaseOrder, SalesDocument, Supplier
 from backend.connectors.eaccounting import EAccountingClient
 from backend.db.models import EAccountingInvoiceStatus
 from backend.flows import eaccounting as ea_flow
@@ -139,6 +139,13 @@ class EAccountingTarget:
             f"Leverandør {supplier.number} ({supplier.name}) ble ikke overført: bokbro overfører kunder, artikler "
             "og salgsfakturaer til eAccounting, ikke leverandører. Opprett leverandøren i eAccounting manuelt om "
             "du trenger den der.")
+
+    async def ensure_purchase_order(self, po: PurchaseOrder, known_ids: dict[tuple[str, str], str]) -> PipeResult:
+        raise SourceProblem("purchase orders to eAccounting are not supported",
+                            "Purchase orders are transferred to Tripletex only; turn off \"transfer purchase "
+                            "orders\" for this integration.",
+                            "Innkjøpsordre overføres bare til Tripletex; skru av «overfør innkjøpsordre» for denne "
+                            "integrasjonen.")
 
     async def upsert_product(self, product: Product) -> PipeResult:
         """Create the article, or update name, price, coding and unit of the existing one (same number). A Rackbeat

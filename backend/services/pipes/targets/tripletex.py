@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from backend.canonical import Customer, Product, SalesDocument, SalesDocumentKind, Supplier
+from backend.canonical import Customer, Product, PurchaseOrder, SalesDocument, SalesDocumentKind, Supplier
 from backend.connectors.base import ValidationError
 from backend.connectors.tripletex import TripletexClient
-from backend.db.models import TransferMode
+from backend.db.models import CustomerMatch, TransferMode
 from backend.flows import tripletex as tripletex_flow
 from backend.flows.mystore import GUEST_PREFIX
 from backend.services.pipes.base import PipeResult, TransferOptions, find_or_create
 
+EntityLock = Callable[[str], AbstractAsyncContextManager[None]]
+
+
+def _no_lock(key: str) -> AbstractAsyncContextManager[None]:
+    return contextlib.nullcontext()
+
 
 class TripletexTarget:
-    def __init__(self, client: TripletexClient, source_prefix: str) -> None:
+    def __init__(self, client: TripletexClient, source_prefix: str, lock: EntityLock | None = None) -> None:
+        """``lock(key)``: held while one customer is looked up and made (shared by every worker), so that two
+        transfers for the same customer never create it twice where Tripletex has no unique key to refuse the
+        second (guests found by e-mail, businesses found by organisation number)."""
         self.client = client
         self.prefix = source_prefix
+        self.lock: EntityLock = lock or _no_lock
         self._vat_ids: dict[str, int] = {}
 
     async def _vat_type_id(self, code: str) -> int:
@@ -29,16 +42,38 @@ class TripletexTarget:
             self._vat_ids[code] = int(vat["id"])
         return self._vat_ids[code]
 
-    async def ensure_customer(self, customer: Customer, result: PipeResult) -> int:
+    async def ensure_customer(self, customer: Customer, result: PipeResult,
+                              options: TransferOptions | None = None) -> int:
+        """Find the customer (by number; a business by organisation number first when the settings say so; a
+        guest by organisation number or e-mail), create it if missing, and bring an existing one up to date when
+        ``options.update_existing_customer``. Serialised per customer across workers (``self.lock``)."""
+        by_org = (options is not None and options.customer_match is CustomerMatch.ORGANIZATION_NUMBER
+                  and bool(customer.organization_number) and not customer.is_private_individual)
+        lock_key = f"customer:org:{customer.organization_number}" if by_org else f"customer:{customer.number}"
+
         async def find() -> dict[str, Any] | None:
+            if by_org and customer.organization_number:
+                found = await self.client.find_customer_by_org_number(customer.organization_number)
+                if found is not None:
+                    return found
             if not customer.number.isdigit():
                 return await self._find_customer_without_number(customer)
             return await self.client.find_customer_by_number(int(customer.number))
 
-        found = await find_or_create(
-            find, lambda: self.client.create_customer(tripletex_flow.customer_payload(customer)), "customerNumber")
-        result.external_ids.append(("customer", customer.number, str(found["id"])))
-        return int(found["id"])
+        async with self.lock(lock_key):
+            existing = await find()
+            if existing is None:
+                existing = await find_or_create(
+                    find, lambda: self.client.create_customer(tripletex_flow.customer_payload(customer)),
+                    "customerNumber")
+            elif options is not None and options.update_existing_customer:
+                payload = tripletex_flow.customer_payload(customer)
+                update = {k: v for k, v in payload.items() if k not in ("customerNumber", "invoiceSendMethod")}
+                await self.client.update_customer(int(existing["id"]), update)
+                result.notes.append(f"Customer {existing.get('customerNumber') or existing['id']} in Tripletex was "
+                                    "brought up to date from the order.")
+        result.external_ids.append(("customer", customer.number, str(existing["id"])))
+        return int(existing["id"])
 
     async def ensure_product(self, product: Product, result: PipeResult) -> int:
         async def create() -> dict[str, Any]:
@@ -162,7 +197,9 @@ class TripletexTarget:
             return result
 
         # 3. Not there: make sure the customer and every product exist, then create.
-        customer_id = await self.ensure_customer(document.customer, result)
+        if options.invoice_number is not None and options.mode is TransferMode.INVOICE:
+            await self._refuse_used_invoice_number(options.invoice_number)
+        customer_id = await self.ensure_customer(document.customer, result, options)
         product_ids: dict[str, int] = {}
         for product in document.products:
             product_ids[product.number] = await self.ensure_product(product, result)
@@ -181,11 +218,62 @@ class TripletexTarget:
             result.external_ids.append(("order", document.number, result.target_ref))
             return result
         payload = tripletex_flow.invoice_payload(document, order_payload)
+        if options.invoice_number is not None:
+            payload["invoiceNumber"] = options.invoice_number
+            result.notes.append(f"Invoice number {options.invoice_number} is the source document's number "
+                                "(setting: invoice numbers from the source).")
         created = await self._invoice(lambda: self.client.create_invoice(
             payload, send_to_customer=options.send_to_customer, **self._prepayment(options)))
         result.target_ref = str(created["id"])
         result.external_ids.append(("invoice", document.number, result.target_ref))
         return result
+
+    async def _refuse_used_invoice_number(self, number: int) -> None:
+        """With the source's invoice numbers, a number Tripletex already used (its own series, or another
+        invoice) is refused before anything is created: never a second invoice with the same number."""
+        taken = await self.client.find_invoice_by_number(number)
+        if taken is not None:
+            raise ValidationError(
+                "tripletex", f"invoice number {number} is already used by Tripletex invoice {taken.get('id')}",
+                status=422, field="invoiceNumber")
+
+    async def ensure_purchase_order(self, po: PurchaseOrder, known_ids: dict[tuple[str, str], str]) -> PipeResult:
+        """Make sure the purchase order exists once: known id → done; else look among the supplier's purchase
+        orders for our marker (``internalComment``) — one found without lines (a run that died between header and
+        lines) gets its lines — else create supplier, products and the order."""
+        result = PipeResult(target_ref="")
+        known = known_ids.get(("purchase_order", po.number))
+        if known is not None and await self.client.get_purchase_order(int(known)) is not None:
+            result.target_ref = known
+            return result
+        supplier_id = await self._ensure_supplier(po.supplier, result)
+        product_ids = {p.number: await self.ensure_product(p, result) for p in po.products}
+        marker = tripletex_flow.purchase_order_marker(self.prefix, po)
+        payload = tripletex_flow.purchase_order_payload(po, supplier_id=supplier_id, marker=marker,
+                                                        product_ids=product_ids)
+        found = next((o for o in await self.client.find_purchase_orders_of_supplier(supplier_id)
+                      if o.get("internalComment") == marker), None)
+        if found is None:
+            found = await self.client.create_purchase_order(payload)
+        elif not found.get("orderLines") and payload["orderLines"]:
+            await self.client.add_purchase_order_lines(int(found["id"]), payload["orderLines"])
+        result.target_ref = str(found["id"])
+        result.external_ids.append(("purchase_order", po.number, result.target_ref))
+        if found.get("number"):
+            result.notes.append(f"Tripletex purchase order number {found['number']} (Tripletex numbers purchase "
+                                "orders itself).")
+        return result
+
+    async def _ensure_supplier(self, supplier: Supplier, result: PipeResult) -> int:
+        async def find() -> dict[str, Any] | None:
+            if not supplier.number.isdigit():
+                return None
+            return await self.client.find_supplier_by_number(int(supplier.number))
+
+        found = await find_or_create(
+            find, lambda: self.client.create_supplier(tripletex_flow.supplier_payload(supplier)), "supplierNumber")
+        result.external_ids.append(("supplier", supplier.number, str(found["id"])))
+        return int(found["id"])
 
     @staticmethod
     def _prepayment(options: TransferOptions) -> dict[str, Any]:
