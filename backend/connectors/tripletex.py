@@ -482,6 +482,31 @@ class TripletexClient(HttpConnector):
         invoice_accounts = [a for a in accounts if a.get("isInvoiceAccount")] or accounts
         return any(str(a.get("bankAccountNumber") or "").strip() for a in invoice_accounts)
 
+    async def invoice_bank_accounts(self) -> list[dict[str, Any]]:
+        """The ledger's bank accounts that invoices name (``isInvoiceAccount``; all bank accounts when none is
+        marked), with ``number``, ``name`` and ``bankAccountNumber``."""
+        accounts = await self._all("ledger/account", {
+            "isBankAccount": "true", "fields": "id,number,name,isBankAccount,isInvoiceAccount,bankAccountNumber"})
+        return [a for a in accounts if a.get("isInvoiceAccount")] or accounts
+
+    async def list_outgoing_vat_types(self) -> list[dict[str, Any]]:
+        """The company's active VAT codes for sales (``typeOfVat=OUTGOING``)."""
+        return await self._all("ledger/vatType", {"typeOfVat": "OUTGOING"})
+
+    async def get_vat_settings(self) -> dict[str, Any]:
+        """``GET /ledger/vatSettings``: ``vatRegistrationStatus`` (VAT_REGISTERED, VAT_NOT_REGISTERED, ...)."""
+        return await self._value("GET", "ledger/vatSettings")
+
+    async def highest_customer_number(self) -> int | None:
+        """The highest ``customerNumber`` in use (active or inactive customers), None when there are none."""
+        numbers: list[int] = []
+        for inactive in ("false", "true"):
+            found = await self._first("customer", {"isInactive": inactive, "sorting": "-customerNumber",
+                                                   "fields": "id,customerNumber"})
+            if found is not None and found.get("customerNumber") is not None:
+                numbers.append(int(found["customerNumber"]))
+        return max(numbers) if numbers else None
+
     async def list_units(self) -> list[dict[str, Any]]:
         return await self._all("product/unit")
 

@@ -6,6 +6,7 @@ import hmac
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from sqlmodel import select
@@ -94,11 +95,16 @@ async def get_connection(ctx: AppContext, principal: Principal, connection_id: s
     return row
 
 
-async def _check(name: str, ok_message: str, call: Callable[[], Awaitable[Any]]) -> Check:
+async def _check(name: str, ok_message: str, call: Callable[[], Awaitable[Any]],
+                 denied: str | None = None) -> Check:
+    """One probe. ``denied``: what to say when the system answers 403 (the credential lacks that access): what is
+    missing and how to grant it."""
     try:
         await call()
         return Check(name, True, ok_message)
     except ConnectorError as exc:
+        if exc.status == 403 and denied:
+            return Check(name, False, denied, exc.status)
         return Check(name, False, f"{exc.message} (HTTP {exc.status})" if exc.status else exc.message, exc.status)
 
 
@@ -109,10 +115,13 @@ async def _test_rackbeat(ctx: AppContext, row: Connection) -> list[Check]:
         return checks
     for name, call in (
         ("customers", lambda: client.list_customer_groups()),
+        ("suppliers", lambda: client.list_supplier_groups()),
         ("products", lambda: client.list_product_groups()),
         ("customer invoices", lambda: _first(client.iter_customer_invoices())),
     ):
-        checks.append(await _check(name, f"{name} can be read", call))
+        checks.append(await _check(name, f"{name} can be read", call,
+                                   f"the API key has no access to {name}: make the key in Rackbeat (Settings → API) "
+                                   f"as a user who can see {name}, save it here and test again"))
     webhook_url = f"{ctx.settings.public_url.rstrip('/')}/webhooks/rackbeat/{row.integration_id}"
     try:
         tokens = {}
@@ -137,13 +146,19 @@ async def _test_tripletex(ctx: AppContext, row: Connection) -> list[Check]:
                            client.who_am_i)]
     if not checks[0].ok:
         return checks
-    for name, call in (
-        ("customers", lambda: client.find_customer_by_number(0)),
-        ("products", lambda: client.find_product_by_number("0")),
-        ("VAT types", client.list_vat_types),
-        ("invoice payment types", client.list_payment_types),
+    today = date.today()
+    for name, area, call in (
+        ("customers", "Customers (Kunder)", lambda: client.find_customer_by_number(0)),
+        ("suppliers", "Suppliers (Leverandører)", lambda: client.find_supplier_by_number(0)),
+        ("products", "Products (Produkter)", lambda: client.find_product_by_number("0")),
+        ("sales orders", "Orders (Ordre)",
+         lambda: client.find_order_by_number("0", today, today + timedelta(days=1))),
+        ("customer invoices", "Customer invoices (Faktura)",
+         lambda: client.find_invoices(today, today + timedelta(days=1))),
+        ("VAT types", "Accounting (Regnskap)", client.list_vat_types),
+        ("invoice payment types", "Customer invoices (Faktura)", client.list_payment_types),
     ):
-        checks.append(await _check(name, f"{name} can be read", call))
+        checks.append(await _check(name, f"{name} can be read", call, _tripletex_denied(name, area)))
     try:
         ok = await client.bank_account_registered()
         checks.append(Check("bank account number", ok,
@@ -153,6 +168,28 @@ async def _test_tripletex(ctx: AppContext, row: Connection) -> list[Check]:
     except ConnectorError as exc:
         checks.append(Check("bank account number", False, exc.message))
     return checks
+
+
+def _tripletex_denied(name: str, area: str) -> str:
+    """What a 403 on one area means for a Tripletex API key, and how to grant it. The employee token acts with its
+    employee's access, narrowed when the key was made ("Egendefinert tilgang")."""
+    return (f"the API key has no access to {name} (HTTP 403). In Tripletex, give the employee the key belongs to "
+            f"access to {area} (Company → Employees → the employee → Access), or make a new key under My profile → "
+            f"API access with access to {area} (or all of the employee's access); save the new employee token here "
+            f"and test again")
+
+
+# What each eAccounting scope is for, and how to grant it when it is missing.
+EACCOUNTING_SCOPE_HINTS = {
+    "ea:sales": "customers, articles and invoices",
+    "ea:accounting": "VAT codes and fiscal years",
+}
+
+
+def _eaccounting_denied(scope: str) -> str:
+    return (f"the authorization lacks {scope} ({EACCOUNTING_SCOPE_HINTS[scope]}): authorize again and accept access "
+            f"to it (the app must be registered for {scope} in Visma's Developer Portal, and bokbro asks for "
+            f"ea:api ea:sales ea:accounting offline_access)")
 
 
 async def _test_eaccounting(ctx: AppContext, row: Connection) -> list[Check]:
@@ -169,8 +206,9 @@ async def _test_eaccounting(ctx: AppContext, row: Connection) -> list[Check]:
         years = await client.list_fiscal_years()
 
     sales = await _check("ea:sales", "customers, articles and invoices can be read and written",
-                         lambda: client.find_customer_by_number("0"))
-    accounting = await _check("ea:accounting", "VAT codes and fiscal years can be read", client.list_vat_codes)
+                         lambda: client.find_customer_by_number("0"), _eaccounting_denied("ea:sales"))
+    accounting = await _check("ea:accounting", "VAT codes and fiscal years can be read", client.list_vat_codes,
+                              _eaccounting_denied("ea:accounting"))
     year_check = await _check("fiscal year", "a fiscal year exists", fiscal_years)
     if sales.status == 401 or accounting.status == 401:
         return [Check("authorization", False, "eAccounting refused the authorization: authorize again")]

@@ -1089,6 +1089,32 @@ async def test_purchase_orders_need_logistics_basic(env: Env) -> None:
     assert r.status_code == 400
 
 
+async def test_an_employee_token_without_an_area_gets_403_9000_there_only(env: Env) -> None:
+    acc = await make_account(env)
+    r = await acc.control("POST", "access", json={"denied": ["supplier", "invoice"]})
+    assert r.status_code == 200 and r.json() == {"denied": ["invoice", "supplier"]}, r.text
+    assert_api_error(await acc.get("supplier"), 403, 9000)
+    assert_api_error(await acc.get("invoice/paymentType"), 403, 9000)
+    assert_api_error(await acc.get("invoice", invoiceDateFrom="2025-01-01", invoiceDateTo="2025-02-01"), 403, 9000)
+    assert (await acc.get("customer")).status_code == 200 and (await acc.get("product")).status_code == 200
+    assert (await acc.get("token/session/>whoAmI")).status_code == 200
+    assert (await acc.control("POST", "access", json={"denied": []})).status_code == 200
+    assert (await acc.get("supplier")).status_code == 200
+    assert (await acc.control("POST", "access", json={"denied": ["nonsense"]})).status_code == 400
+
+
+async def test_vat_settings_say_whether_the_company_is_vat_registered(env: Env) -> None:
+    registered = await make_account(env)
+    r = await registered.get("ledger/vatSettings")
+    assert r.status_code == 200, r.text
+    value = r.json()["value"]
+    assert value["vatRegistrationStatus"] == "VAT_REGISTERED" and {"id", "version", "url"} <= set(value)
+    exempt = await make_account(env, vatRegistrationStatus="VAT_NOT_REGISTERED")
+    assert (await exempt.get("ledger/vatSettings")).json()["value"]["vatRegistrationStatus"] == "VAT_NOT_REGISTERED"
+    r = await env.http.post("/_control/accounts", json={"seed": "empty", "vatRegistrationStatus": "MAYBE"})
+    assert r.status_code == 400
+
+
 async def test_state_lists_purchase_orders_with_lines(acc: Acc) -> None:
     po = await purchase_order(acc)
     await po_line(acc, po, description="Tau", count=2, unitPriceExcludingVatCurrency=50)

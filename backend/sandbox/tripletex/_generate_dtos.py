@@ -18,6 +18,7 @@ ROOTS = (
     "Customer", "Supplier", "Product", "ProductUnit", "Order", "OrderLine", "Invoice", "PaymentType", "VatType",
     "Account", "Currency", "Country", "Employee", "Project", "Department", "SessionToken", "LoggedInUserInfo",
     "Address", "DeliveryAddress", "PostSessionTokenBody", "PurchaseOrder", "PurchaseOrderline",
+    "VatSettings",
 )
 
 

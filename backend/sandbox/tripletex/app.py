@@ -62,12 +62,13 @@ class Sandbox:
         self._company_ids = itertools.count(108_001)
 
     def create_account(self, *, seed: str, bank_account: bool, language: str, prices_including_vat: bool,
-                       logistics_basic: bool = g.LOGISTICS_BASIC_DEFAULT) -> Account:
+                       logistics_basic: bool = g.LOGISTICS_BASIC_DEFAULT,
+                       vat_registration: str = g.VAT_REGISTRATION_DEFAULT) -> Account:
         account = Account(
             id=f"tx-{secrets.token_hex(6)}", company_id=next(self._company_ids),
             consumer_token=f"test-{uuid.uuid4()}", employee_token=f"test-{uuid.uuid4()}", language=language,
             prices_including_vat=prices_including_vat, logistics_basic=logistics_basic)
-        seed_reference(account, bank_account=bank_account)
+        seed_reference(account, bank_account=bank_account, vat_registration=vat_registration)
         if seed == "demo":
             seed_demo(account)
         self.accounts[account.id] = account
@@ -608,6 +609,11 @@ def ledger_account_update(ctx: Ctx) -> Response:
     return ctx.value("Account", rec)
 
 
+def vat_settings_get(ctx: Ctx) -> Response:
+    """``GET /ledger/vatSettings``: the logged-in company's VAT registration (one record per company)."""
+    return ctx.value("VatSettings", next(iter(ctx.account.table("VatSettings").values())))
+
+
 # -- the route table ----------------------------------------------------------------------------------------
 
 ID = r"(?P<id>[^/]+)"
@@ -689,6 +695,7 @@ def _routes() -> list[tuple[str, re.Pattern[str], Handler]]:
         ("PUT", rf"invoice/{ID}/:payment", invoice_payment),
         ("GET", rf"invoice/{ID}", _get("Invoice")),
         ("GET", r"ledger/vatType", vat_list),
+        ("GET", r"ledger/vatSettings", vat_settings_get),
         ("GET", rf"ledger/vatType/{ID}", vat_get),
         ("GET", r"ledger/account", ledger_account[0]),
         ("GET", rf"ledger/account/{ID}", ledger_account[1]),
@@ -790,6 +797,8 @@ async def api(request: Request) -> Response:
                     raise ApiProblem(401, g.CODE_AUTH, "unauthorized")
                 if auth[0] not in ("", "0", str(account.company_id)):
                     raise ApiProblem(403, g.CODE_PERMISSION, "no_company_access")
+                if path.split("/", 1)[0] in account.denied_areas:
+                    raise ApiProblem(403, g.CODE_PERMISSION, "no_access")
             assert account is not None
             if not account.rate.consume():
                 raise ApiProblem(429, g.CODE_RATE_LIMIT, "rate_limited", headers=account.rate.headers(limited=True))
@@ -832,7 +841,9 @@ def _account(request: Request) -> Account | None:
     return sandbox.accounts.get(request.path_params["account_id"])
 
 
-ACCOUNT_OPTIONS = {"seed", "bankAccount", "language", "pricesIncludingVat", "logisticsBasic"}
+ACCOUNT_OPTIONS = {"seed", "bankAccount", "language", "pricesIncludingVat", "logisticsBasic",
+                   "vatRegistrationStatus"}
+VAT_REGISTRATION_STATUSES = DTOS["VatSettings"]["vatRegistrationStatus"][3]
 
 
 async def control_create_account(request: Request) -> Response:
@@ -850,10 +861,13 @@ async def control_create_account(request: Request) -> Response:
     logistics = body.get("logisticsBasic", g.LOGISTICS_BASIC_DEFAULT)
     if not isinstance(logistics, bool):
         return _control_error(400, "logisticsBasic must be true or false")
+    vat_registration = body.get("vatRegistrationStatus", g.VAT_REGISTRATION_DEFAULT)
+    if vat_registration not in VAT_REGISTRATION_STATUSES:
+        return _control_error(400, f"vatRegistrationStatus must be one of {', '.join(VAT_REGISTRATION_STATUSES)}")
     sandbox: Sandbox = request.app.state.sandbox
     account = sandbox.create_account(seed=seed, bank_account=body.get("bankAccount", True) is not False,
                                      language=language, prices_including_vat=bool(body.get("pricesIncludingVat")),
-                                     logistics_basic=logistics)
+                                     logistics_basic=logistics, vat_registration=vat_registration)
     base = site_base(request)
     return JSONResponse({"accountId": account.id, "consumerToken": account.consumer_token,
                          "employeeToken": account.employee_token, "companyId": account.company_id,
@@ -945,6 +959,23 @@ async def control_bank_account(request: Request) -> Response:
     return JSONResponse({"registered": account.bank_account_registered()})
 
 
+async def control_access(request: Request) -> Response:
+    """``{"denied": ["customer", ...]}``: the employee token loses these areas (403 code 9000); ``[]`` restores all."""
+    account = _account(request)
+    if account is None:
+        return _control_error(404, "no such account")
+    try:
+        body = await _control_body(request)
+    except ValueError as exc:
+        return _control_error(400, str(exc))
+    denied = body.get("denied")
+    if set(body) - {"denied"} or not isinstance(denied, list) or not set(map(str, denied)) <= g.ACCESS_AREAS:
+        return _control_error(400, f'body must be {{"denied": [area, ...]}} with areas from: '
+                                   f'{", ".join(sorted(g.ACCESS_AREAS))}')
+    account.denied_areas = frozenset(map(str, denied))
+    return JSONResponse({"denied": sorted(account.denied_areas)})
+
+
 async def control_rate_limit(request: Request) -> Response:
     account = _account(request)
     if account is None:
@@ -1012,6 +1043,7 @@ def create_app() -> Starlette:
         Route(f"{prefix}/faults", control_faults, methods=["GET", "POST", "DELETE"]),
         Route(f"{prefix}/bank-account", control_bank_account, methods=["POST"]),
         Route(f"{prefix}/rate-limit", control_rate_limit, methods=["POST"]),
+        Route(f"{prefix}/access", control_access, methods=["POST"]),
         Route(f"{prefix}/clock", control_clock, methods=["POST"]),
         Route(f"{prefix}/sessions", control_sessions, methods=["DELETE"]),
         Route(f"{prefix}/orders/{{order_id:int}}", control_delete_order, methods=["DELETE"]),

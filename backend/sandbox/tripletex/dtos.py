@@ -1545,6 +1545,13 @@ DTOS: Final[dict[str, dict[str, Prop]]] = {
         'isInactive': ('boolean', None, True, ()),
         'displayName': ('string', None, False, ()),
     },
+    'VatSettings': {
+        'id': ('integer', None, False, ()),
+        'version': ('integer', None, False, ()),
+        'changes': ('array', 'Change', True, ()),
+        'url': ('string', None, True, ()),
+        'vatRegistrationStatus': ('string', None, False, ('VAT_NOT_REGISTERED', 'VAT_APPLICANT', 'VAT_REGISTERED', 'VAT_COMPENSATION')),
+    },
     'VatType': {
         'id': ('integer', None, False, ()),
         'version': ('integer', None, False, ()),

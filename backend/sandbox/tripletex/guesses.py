@@ -122,6 +122,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "rate_limited": ("For mange forespørsler.", "Too many requests."),
     "module_missing": ("Selskapet har ikke tilgang til denne modulen.",
                        "The company does not have access to this module."),
+    "no_access": ("Du har ikke tilgang til denne funksjonen.", "You do not have permission to access this feature."),
     "purchase_order_not_open": ("Innkjøpsordren er sendt eller mottatt og kan ikke endres eller slettes.",
                                 "The purchase order has been sent or received and cannot be changed or deleted."),
 }
@@ -240,3 +241,19 @@ EMBEDDED_PURCHASE_ORDER_LINE_FIELD: Final = "purchaseOrder"
 # unitListPriceCurrency default to the unit price; description to the product's name; currency to the order's.
 # [GUESS] a line needs neither product nor description (the spec marks nothing required); a product id that does
 # not exist → 422 "Objektet finnes ikke." on ``product.id``.
+
+# ---------------------------------------------------------------------------------------------------------
+# What an employee token may reach, and the company's VAT registration
+# ---------------------------------------------------------------------------------------------------------
+# [CONFIRMED] an API key (employee token) acts with the access of the employee it belongs to; the access can be
+# narrowed when the key is made ("Egendefinert tilgang"), and a call outside it is answered 403 code 9000
+# (ENDPOINTS.md §0; the help-centre article asks the user to make sure the key reaches customers, suppliers,
+# products and customer invoices). [GUESS] the areas are the API's first path segments below, each switched on
+# or off as a whole; the sandbox's control API ``POST /_control/accounts/{id}/access {"denied": [...]}`` takes
+# them away. Which message Tripletex writes is a guess (only status and code are matched by clients).
+ACCESS_AREAS: Final = frozenset({"customer", "supplier", "product", "order", "invoice", "ledger", "purchaseOrder",
+                                 "employee", "project", "department"})
+# [CONFIRMED spec] ``GET /ledger/vatSettings`` answers the company's ``VatSettings`` with
+# ``vatRegistrationStatus`` ∈ VAT_NOT_REGISTERED | VAT_APPLICANT | VAT_REGISTERED | VAT_COMPENSATION.
+# [GUESS] a sandbox company is VAT-registered unless created with ``{"vatRegistrationStatus": ...}``.
+VAT_REGISTRATION_DEFAULT: Final = "VAT_REGISTERED"

@@ -180,6 +180,8 @@ class Account:
     language: str = "no"
     prices_including_vat: bool = g.COMPANY_PRICES_INCLUDING_VAT
     logistics_basic: bool = g.LOGISTICS_BASIC_DEFAULT
+    # areas (first path segments, guesses.ACCESS_AREAS) the employee token may not reach: 403 code 9000
+    denied_areas: frozenset[str] = frozenset()
     faults: Faults | None = None
     today_override: date | None = None
     rate: RateLimit = dataclasses.field(default_factory=RateLimit)

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from backend.sandbox.tripletex import guesses as g
 from backend.sandbox.tripletex.model import Account, dec, precise
 
 # (id, number, name, percentage, typeOfVat, active). Ids equal the numbers, as in real companies' standard
@@ -96,7 +97,8 @@ def org_number(rng: random.Random) -> str:
             return base
 
 
-def seed_reference(account: Account, *, bank_account: bool) -> None:
+def seed_reference(account: Account, *, bank_account: bool,
+                   vat_registration: str = g.VAT_REGISTRATION_DEFAULT) -> None:
     """What every Tripletex company has."""
     for vid, vat_number, vat_name, pct, kind, active in VAT_TYPES:
         account.add("VatType", {"name": vat_name, "number": vat_number, "displayName": f"{vat_number} {vat_name}",
@@ -137,6 +139,7 @@ def seed_reference(account: Account, *, bank_account: bool) -> None:
                             "organizationNumber": "914780591", "email": "post@fjellvik.example",
                             "phoneNumber": "+47 22 00 00 00", "type": "AS", "currency": 1,
                             "startDate": "2015-01-01"}, account.company_id)
+    account.add("VatSettings", {"vatRegistrationStatus": vat_registration})
     account.consumer_token_id = account.add("ConsumerToken", {"apiConsumer": None})["id"]
     account.employee_token_id = account.add("EmployeeToken", {"employee": owner["id"]})["id"]
 
