@@ -14,7 +14,7 @@ from typing import Any
 from arq.worker import Worker, func
 
 from backend.config import Settings, get_settings
-from backend.services import reconciliation, transfers
+from backend.services import initial_sync, reconciliation, transfers
 from backend.services.context import AppContext
 
 log = logging.getLogger(__name__)
@@ -26,10 +26,21 @@ async def run_transfer(ctx: dict[str, Any], transfer_id: str) -> str | None:
     return status.value if status else None
 
 
+async def run_initial_sync(ctx: dict[str, Any], integration_id: str) -> str | None:
+    app: AppContext = ctx["app"]
+    return await initial_sync.run(app, integration_id)
+
+
+# An initial sync of a large account runs for hours (Rackbeat takes 480 requests a minute); its lease, renewed at
+# every checkpoint, is what tells a live run from a dead one, not this timeout.
+INITIAL_SYNC_TIMEOUT_SECONDS = 24 * 3600
+
+
 async def sweeper_loop(app: AppContext) -> None:
     while True:
         try:
             await transfers.sweep(app)
+            await initial_sync.sweep(app)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -66,7 +77,9 @@ def build_worker(app: AppContext, *, handle_signals: bool) -> Worker:
                 await task
 
     return Worker(
-        functions=[func(run_transfer, name="run_transfer", timeout=settings.job_timeout_seconds, max_tries=1)],
+        functions=[func(run_transfer, name="run_transfer", timeout=settings.job_timeout_seconds, max_tries=1),
+                   func(run_initial_sync, name="run_initial_sync", timeout=INITIAL_SYNC_TIMEOUT_SECONDS,
+                        max_tries=1)],
         queue_name=app.queue.name,
         redis_pool=app.redis,
         ctx={"app": app},

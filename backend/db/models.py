@@ -296,3 +296,140 @@ class WebhookReceipt(SQLModel, table=True):
     reason: str | None = Field(default=None, max_length=500)
     transfer_id: str | None = Field(default=None, max_length=32)
     received_at: datetime = _ts()
+
+
+class InitialSyncStatus(str, Enum):
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"  # every record written or linked
+    COMPLETED_WITH_FAILURES = "COMPLETED_WITH_FAILURES"  # done; some records failed (listed, retryable)
+
+
+class InitialSyncRecordStatus(str, Enum):
+    PENDING = "PENDING"  # about to be written (an attempt may have died after Rackbeat's commit)
+    CREATED = "CREATED"
+    LINKED = "LINKED"  # it was in Rackbeat already (same number / name): linked, not overwritten
+    SKIPPED = "SKIPPED"  # not written, for the reason given (no number, ...)
+    FAILED = "FAILED"  # Rackbeat refused it; retryable once the cause is fixed
+
+
+class InitialSync(SQLModel, table=True):
+    """The once-only initial sync of an integration. The primary key is the integration: a second start cannot
+    insert a second row, whatever the UI or a script does."""
+
+    __tablename__ = "initial_sync"
+
+    integration_id: str = Field(foreign_key="integration.id", primary_key=True, max_length=32, ondelete="CASCADE")
+    status: str = Field(default=InitialSyncStatus.RUNNING.value, max_length=30)
+    direction: str = Field(max_length=40)  # e.g. TRIPLETEX→RACKBEAT
+    entities: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    started_by: str = Field(max_length=200)
+    # a worker owns the run until lease_until; the sweeper hands a stale run to another worker (it resumes)
+    lease_owner: str | None = Field(default=None, max_length=100)
+    lease_until: datetime | None = _opt_ts()
+    job_seq: int = Field(default=0)
+    runs: int = Field(default=0)  # how many times a worker started (or resumed) it
+    current_entity: str | None = Field(default=None, max_length=40)
+    error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    started_at: datetime = _ts()
+    updated_at: datetime = _ts(onupdate=utcnow)
+    finished_at: datetime | None = _opt_ts()
+
+
+class InitialSyncEntity(SQLModel, table=True):
+    """Progress of one entity of an initial sync."""
+
+    __tablename__ = "initial_sync_entity"
+
+    integration_id: str = Field(foreign_key="initial_sync.integration_id", primary_key=True, max_length=32,
+                                ondelete="CASCADE")
+    entity: str = Field(primary_key=True, max_length=40)
+    position: int = Field(default=0)  # dependency order
+    total: int = Field(default=0)  # from the preview at start; raised if the source grew meanwhile
+    created: int = Field(default=0)
+    linked: int = Field(default=0)
+    skipped: int = Field(default=0)
+    failed: int = Field(default=0)
+    finished: bool = Field(default=False)
+    updated_at: datetime = _ts(onupdate=utcnow)
+
+
+class InitialSyncRecord(SQLModel, table=True):
+    """One source record of an initial sync and what became of it: the checkpoint that makes a resumed sync
+    write nothing twice, and the list of failures to retry."""
+
+    __tablename__ = "initial_sync_record"
+    __table_args__ = (
+        UniqueConstraint("integration_id", "entity", "source_key", name="uq_initial_sync_record"),
+        Index("ix_initial_sync_record_status", "integration_id", "status"),
+    )
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    integration_id: str = Field(foreign_key="initial_sync.integration_id", max_length=32, ondelete="CASCADE")
+    entity: str = Field(max_length=40)
+    source_key: str = Field(max_length=200)
+    target_key: str | None = Field(default=None, max_length=200)
+    status: str = Field(default=InitialSyncRecordStatus.PENDING.value, max_length=20)
+    error_code: str | None = Field(default=None, max_length=100)
+    error_message: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    notes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    attempts: int = Field(default=0)
+    updated_at: datetime = _ts(onupdate=utcnow)
+
+
+class EmailStatus(str, Enum):
+    PENDING = "PENDING"  # committed, not tried yet (sent right after the commit)
+    SENDING = "SENDING"  # handed to the SMTP server just now
+    CAPTURED = "CAPTURED"  # no SMTP configured: kept here only, for the operator to read
+    SENT = "SENT"
+    FAILED = "FAILED"  # the SMTP server was not reached or refused it (error says why); can be resent
+
+
+class EmailOutbox(SQLModel, table=True):
+    """Every e-mail bokbro sends (or, without SMTP, captures). Never holds SMTP credentials."""
+
+    __tablename__ = "email_outbox"
+    __table_args__ = (Index("ix_email_outbox_integration_created", "integration_id", "created_at"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    integration_id: str | None = Field(default=None, foreign_key="integration.id", max_length=32, ondelete="CASCADE")
+    purpose: str = Field(max_length=40)  # settings_link | ...
+    to_address: str = Field(max_length=320)
+    subject: str = Field(max_length=300)
+    body_text: str = Field(sa_column=Column(Text, nullable=False))
+    body_html: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    status: str = Field(default=EmailStatus.PENDING.value, max_length=20)
+    error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    attempts: int = Field(default=0)
+    created_by: str = Field(default="", max_length=250)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts(onupdate=utcnow)
+    sent_at: datetime | None = _opt_ts()
+
+
+class SettingsLinkState(SQLModel, table=True):
+    """Per integration: the version every settings link carries. Raising it revokes every link made before."""
+
+    __tablename__ = "settings_link_state"
+
+    integration_id: str = Field(foreign_key="integration.id", primary_key=True, max_length=32, ondelete="CASCADE")
+    version: int = Field(default=1)
+    finished_at: datetime | None = _opt_ts()  # when onboarding was finished (the first link was sent)
+    finished_by: str | None = Field(default=None, max_length=250)
+    updated_at: datetime = _ts(onupdate=utcnow)
+
+
+class SettingChange(SQLModel, table=True):
+    """Audit: who changed which setting or mapping of an integration, when, from what to what."""
+
+    __tablename__ = "setting_change"
+    __table_args__ = (Index("ix_setting_change_integration_at", "integration_id", "changed_at", "id"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    integration_id: str = Field(foreign_key="integration.id", max_length=32, ondelete="CASCADE")
+    actor_kind: str = Field(max_length=20)  # TOKEN | SETTINGS_LINK | SYSTEM
+    actor_id: str = Field(max_length=64)  # the API token's id, or "link:<nonce>"
+    actor_name: str = Field(max_length=200)  # the API token's name, or "settings link"
+    field: str = Field(max_length=300)  # a settings column, or mapping.<kind>.<source key>
+    old_value: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    new_value: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    changed_at: datetime = _ts()

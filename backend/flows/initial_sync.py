@@ -115,11 +115,11 @@ def matching_term(payload: dict[str, Any], terms: list[dict[str, Any]]) -> dict[
 
 
 def _address(address: Any) -> dict[str, Any]:
-    a = address if isinstance(address, dict) else {}
-    country = a.get("country") if isinstance(a.get("country"), dict) else {}
-    out = {"address_street": _text(a.get("addressLine1")) or None, "address_street2": _text(a.get("addressLine2")) or None,
-           "address_zipcode": _text(a.get("postalCode")) or None, "address_city": _text(a.get("city")) or None,
-           "address_country": _text(country.get("isoAlpha2Code")) or None}
+    a: dict[str, Any] = address if isinstance(address, dict) else {}
+    country: dict[str, Any] = a["country"] if isinstance(a.get("country"), dict) else {}
+    out = {"address_street": _text(a.get("addressLine1")), "address_street2": _text(a.get("addressLine2")),
+           "address_zipcode": _text(a.get("postalCode")), "address_city": _text(a.get("city")),
+           "address_country": _text(country.get("isoAlpha2Code"))}
     return {k: v for k, v in out.items() if v}
 
 

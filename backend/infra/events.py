@@ -68,13 +68,27 @@ class EventBus:
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()  # type: ignore[no-untyped-call]
 
-    async def listen(self, topic: str) -> AsyncIterator[dict[str, Any]]:
-        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        self._subscribers.add(queue)
-        try:
-            while True:
-                event = await queue.get()
-                if event.get("topic") == topic:
-                    yield event["payload"]
-        finally:
-            self._subscribers.discard(queue)
+    def listen(self, topic: str) -> Listener:
+        """Events of ``topic`` from now on: the listener is registered at once (before the first ``anext``), so
+        a caller can read the current state after ``listen`` and miss no change made after that read."""
+        return Listener(self, topic)
+
+
+class Listener:
+    def __init__(self, bus: EventBus, topic: str) -> None:
+        self._bus = bus
+        self._topic = topic
+        self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        bus._subscribers.add(self._queue)
+
+    def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
+        return self
+
+    async def __anext__(self) -> dict[str, Any]:
+        while True:
+            event = await self._queue.get()
+            if event.get("topic") == self._topic:
+                return event["payload"]  # type: ignore[no-any-return]
+
+    async def aclose(self) -> None:
+        self._bus._subscribers.discard(self._queue)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from arq.connections import ArqRedis
 
 RUN_TRANSFER = "run_transfer"
+RUN_INITIAL_SYNC = "run_initial_sync"
 
 
 class Queue:
@@ -24,4 +25,12 @@ class Queue:
             _job_id=f"transfer:{transfer_id}:{job_seq}",
             _queue_name=self.name,
             _defer_by=defer_seconds if defer_seconds > 0 else None,
+        )
+
+    async def enqueue_initial_sync(self, integration_id: str, job_seq: int) -> None:
+        await self.redis.enqueue_job(
+            RUN_INITIAL_SYNC,
+            integration_id,
+            _job_id=f"initial-sync:{integration_id}:{job_seq}",
+            _queue_name=self.name,
         )

@@ -19,13 +19,21 @@ from typing import Any
 from sqlmodel import col, select
 
 from backend.db.models import Connection, Integration, Mapping, System, TransferMode
+from backend.flows import initial_sync as initial_sync_rules
+from backend.services import audit
 from backend.services.auth import Principal
-from backend.services.connector_factory import mystore_client, tripletex_client
+from backend.services.connector_factory import mystore_client, rackbeat_client, tripletex_client
 from backend.services.context import AppContext
 from backend.services.errors import InvalidInput, NotFound
 
 PAYMENT_METHOD = "payment_method"
-KINDS = frozenset({PAYMENT_METHOD})
+# Initial sync (Rackbeat integrations): the Rackbeat group new customers / suppliers / stock products / non-stock
+# products ("service group") go into (source key "default", target key the Rackbeat group number), and the
+# accounting system's payment terms → Rackbeat payment terms (source key: Tripletex "14 DAYS", eAccounting's
+# TermsOfPayment id; target key: the Rackbeat payment term number).
+GROUP_KINDS = ("customer_group", "supplier_group", "product_group", "service_group")
+PAYMENT_TERM = "payment_term"
+KINDS = frozenset({PAYMENT_METHOD, PAYMENT_TERM, *GROUP_KINDS})
 OPTION_KEYS = frozenset({"transferAs", "sendInvoice", "markAsPaid"})
 
 # words that mean the same thing in payment-method and payment-type names (Norwegian and English)
@@ -151,6 +159,11 @@ async def set_mappings(ctx: AppContext, principal: Principal, integration_id: st
         if not source_key or len(source_key) > 200:
             raise InvalidInput("sourceKey must be 1-200 characters", field="sourceKey")
         options = _options(item.kind, item.options, source_key)
+        if item.kind in GROUP_KINDS or item.kind == PAYMENT_TERM:
+            if not target_key.isdigit():
+                raise InvalidInput(f"{item.kind}: targetKey is a Rackbeat number", field="targetKey")
+            if item.kind in GROUP_KINDS and source_key != "default":
+                raise InvalidInput(f'{item.kind}: sourceKey is "default"', field="sourceKey")
         if item.kind == PAYMENT_METHOD:
             if target_key and not target_key.isdigit():
                 raise InvalidInput("targetKey is a Tripletex payment type id", field="targetKey")
@@ -159,6 +172,7 @@ async def set_mappings(ctx: AppContext, principal: Principal, integration_id: st
                                    field="targetKey")
         clean[(item.kind, source_key)] = (target_key, options)
     async with ctx.db.session() as s:
+        audit.track(s, principal, integration_id)  # audit rows go with the change, in this transaction
         for (kind, source_key), (target_key, options) in clean.items():
             row = (await s.exec(select(Mapping).where(Mapping.integration_id == integration_id,
                                                       Mapping.kind == kind, Mapping.source_key == source_key))).first()
@@ -187,6 +201,8 @@ async def suggest_mappings(ctx: AppContext, principal: Principal, integration_id
     """For each of the webshop's payment methods: the saved mapping, or a suggestion (a Tripletex payment type
     of a matching name, and the default options)."""
     integration = await _integration(ctx, principal, integration_id)
+    if integration.source == System.RACKBEAT.value:
+        return await _suggest_rackbeat(ctx, principal, integration)
     if integration.source != System.MYSTORE.value or integration.target != System.TRIPLETEX.value:
         raise InvalidInput("payment-method mappings are for Mystore → Tripletex integrations", field="integrationId")
     shop = mystore_client(ctx, await _connection(ctx, integration_id, System.MYSTORE), None)
@@ -225,3 +241,54 @@ async def payment_options(ctx: AppContext, integration_id: str, method_code: str
     return PaymentOptions(transfer_as=TransferMode(options["transferAs"]), send_invoice=bool(options["sendInvoice"]),
                           mark_as_paid=bool(options["markAsPaid"]),
                           payment_type_id=int(target) if target and target.isdigit() else None)
+
+
+# -- Rackbeat integrations: groups and payment terms for the initial sync --------------------------------------
+
+_SERVICE_WORDS = frozenset({"tjeneste", "tjenester", "service", "services", "ikke-lager", "nonstock", "frakt"})
+
+
+def suggest_group(kind: str, groups: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Stock products need a group with inventory, non-stock ones a group without; a group whose name says
+    "service"/"tjeneste" is preferred for the latter. Customer and supplier groups: the first one."""
+    if kind == "product_group":
+        groups = [g for g in groups if g.get("has_inventory")]
+    elif kind == "service_group":
+        groups = [g for g in groups if g.get("has_inventory") is False]
+        named = [g for g in groups if _words(str(g.get("name") or "")) & _SERVICE_WORDS]
+        groups = named or groups
+    return groups[0] if groups else None
+
+
+async def _suggest_rackbeat(ctx: AppContext, principal: Principal, integration: Integration) -> list[Suggestion]:
+    from backend.services import initial_sync
+
+    rb = rackbeat_client(ctx, await _connection(ctx, integration.id, System.RACKBEAT), None)
+    saved = {(m.kind, m.source_key): m for m in await list_mappings(ctx, principal, integration.id)}
+    out: list[Suggestion] = []
+    lists = {"customer_group": await rb.list_customer_groups(), "supplier_group": await rb.list_supplier_groups()}
+    lists["product_group"] = lists["service_group"] = await rb.list_product_groups()
+    for kind in GROUP_KINDS:
+        groups = lists[kind]
+        by_number = {str(g.get("number")): g for g in groups}
+        existing = saved.get((kind, "default"))
+        if existing is not None:
+            found = by_number.get(existing.target_key)
+            out.append(Suggestion(kind, "default", kind.replace("_", " "), existing.target_key,
+                                  str(found.get("name")) if found else None, {}, True))
+            continue
+        match = suggest_group(kind, groups)
+        out.append(Suggestion(kind, "default", kind.replace("_", " "), str(match["number"]) if match else None,
+                              str(match.get("name")) if match else None, {}, False))
+    terms = await rb.list_payment_terms()
+    for key, name, payload in await initial_sync.source_terms(ctx, integration.id):
+        existing = saved.get((PAYMENT_TERM, key))
+        if existing is not None:
+            found = next((t for t in terms if str(t.get("number")) == existing.target_key), None)
+            out.append(Suggestion(PAYMENT_TERM, key, name, existing.target_key,
+                                  str(found.get("name")) if found else None, {}, True))
+            continue
+        match = initial_sync_rules.matching_term(payload, terms)
+        out.append(Suggestion(PAYMENT_TERM, key, name, str(match["number"]) if match else None,
+                              str(match.get("name")) if match else None, {}, False))
+    return out
