@@ -485,7 +485,8 @@ async def _claim(ctx: AppContext, integration_id: str) -> bool:
                 col(InitialSync.status) == InitialSyncStatus.RUNNING.value,
                 (col(InitialSync.lease_until).is_(None)) | (col(InitialSync.lease_until) < now)
                 | (col(InitialSync.lease_owner) == ctx.worker_id))
-            .values(lease_owner=ctx.worker_id, lease_until=lease, runs=InitialSync.runs + 1).execution_options(synchronize_session=False))
+            .values(lease_owner=ctx.worker_id, lease_until=lease, runs=InitialSync.runs + 1)
+            .execution_options(synchronize_session=False))
         await s.commit()
     return int(getattr(result, "rowcount", 0)) == 1
 
