@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -48,6 +48,14 @@ class Settings(BaseSettings):
     # Outbound HTTP to the external systems.
     http_timeout_seconds: float = 30.0
     http_connect_timeout_seconds: float = 5.0
+
+    # Outgoing e-mail (finishing onboarding sends the settings link). No SMTP URL: every message is captured in
+    # the outbox table instead (embedded default), readable with the sentEmails query.
+    # smtp://user:pass@host:587?starttls=1 (or smtps://… for implicit TLS); the password is never shown.
+    smtp_url: SecretStr = SecretStr("")
+    mail_from: str = "bokbro <no-reply@bokbro.invalid>"
+    smtp_timeout_seconds: float = 20.0
+    settings_link_days: int = 14  # how long a settings link stays valid
 
     # GraphQL limits.
     graphql_max_depth: int = 10

@@ -32,7 +32,7 @@ from backend.api.graphql_common import (
     utc,
 )
 from backend.api.graphql_initial_sync import InitialSyncMutation, InitialSyncQuery, InitialSyncSubscription
-from backend.api.graphql_onboarding import OnboardingMutation, OnboardingQuery
+from backend.api.graphql_onboarding import OnboardingMutation, OnboardingQuery, SettingsLinkScope
 from backend.api.graphql_preflight import PreflightQuery
 from backend.db import models
 from backend.services import auth as auth_service
@@ -681,6 +681,7 @@ def create_schema(max_depth: int = 10, max_aliases: int = 30, max_tokens: int = 
             lambda: QueryDepthLimiter(max_depth=max_depth),
             lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
+            SettingsLinkScope,  # a settings link may use only the fields of its integration's settings
             lambda: MaskErrors(should_mask_error=_should_mask, error_message="Unexpected error; it has been logged."),
         ],
     )

@@ -14,6 +14,7 @@ from backend.db.models import (
     OrderFlowStart,
     TransferMode,
 )
+from backend.services import audit
 from backend.services.auth import Principal
 from backend.services.context import AppContext
 from backend.services.errors import InvalidInput, NotFound
@@ -54,6 +55,7 @@ async def update_settings(
         raise InvalidInput("the customer number offset is a whole number from 0 to 1000000000",
                            field="customerNumberOffset")
     async with ctx.db.session() as s:
+        audit.track(s, principal, integration_id)  # audit rows go with the change, in this transaction
         row = await s.get(IntegrationSettings, integration_id)
         if row is None:
             raise NotFound(f"integration {integration_id} not found")
