@@ -47,6 +47,9 @@ class Planned:
     skip: str | None = None  # why it is not written (a reason code)
     skip_message: str | None = None
     notes: list[str] = field(default_factory=list)  # written, but with something left out (e.g. an invalid org no.)
+    # the record's id in the accounting system: remembered in the external-id map (Rackbeat number → this id), so
+    # that later real-time transfers update this record instead of making a second one
+    source_id: str | None = None
 
 
 def valid_org_number(value: str) -> bool:
@@ -134,7 +137,7 @@ def tripletex_contact(record: dict[str, Any], number_field: str, *, group: int, 
     name = _text(record.get("name"))
     if not name:
         return _skip(key, "NO_NAME", f"number {key} has no name")
-    planned = Planned(key=key, payload=None)
+    planned = Planned(key=key, payload=None, source_id=_text(record.get("id")) or None)
     payload: dict[str, Any] = {"number": int(key), "company_name": name[:255]}
     org = _text(record.get("organizationNumber")).replace(" ", "")
     if org:
@@ -177,7 +180,7 @@ def tripletex_product(record: dict[str, Any], *, stock_group: int, service_group
         payload["barcode"] = _text(record["ean"])[:50]
     if stock_item and record.get("stockOfGoods") not in (None, 0):
         payload["stock_quantity"] = str(record["stockOfGoods"])
-    return Planned(key=key, payload=payload)
+    return Planned(key=key, payload=payload, source_id=_text(record.get("id")) or None)
 
 
 def tripletex_employee(record: dict[str, Any]) -> Planned:
@@ -222,7 +225,7 @@ def eaccounting_customer(record: dict[str, Any], *, group: int, terms: dict[str,
                      f"{name or 'A customer'}: customer number {key!r} is not a whole number, which Rackbeat needs")
     if not name:
         return _skip(key, "NO_NAME", f"customer {key} has no name")
-    planned = Planned(key=key, payload=None)
+    planned = Planned(key=key, payload=None, source_id=_text(record.get("Id")) or None)
     payload: dict[str, Any] = {"number": int(key), "company_name": name[:255], "customer_group_id": group,
                                "payment_terms_id": terms.get(_text(record.get("TermsOfPaymentId")), default_term)}
     org = _text(record.get("CorporateIdentityNumber")).replace(" ", "")
@@ -263,4 +266,4 @@ def eaccounting_article(record: dict[str, Any], *, stock_group: int, service_gro
         payload["unit_id"] = unit
     if stock and record.get("StockBalance") not in (None, 0):
         payload["stock_quantity"] = str(record["StockBalance"])
-    return Planned(key=key, payload=payload)
+    return Planned(key=key, payload=payload, source_id=_text(record.get("Id")) or None)

@@ -632,10 +632,11 @@ async def _record(ctx: AppContext, integration_id: str, entity: str,
             counts[outcome.status.value] += 1
             if before == InitialSyncRecordStatus.FAILED.value:
                 counts["RETRIED"] = counts.get("RETRIED", 0) + 1
-            if outcome.target_key and entity in EXTERNAL_ENTITY and outcome.status in (
+            if outcome.target_key and planned.source_id and entity in EXTERNAL_ENTITY and outcome.status in (
                     InitialSyncRecordStatus.CREATED, InitialSyncRecordStatus.LINKED):
-                await remember_external_id(s, integration_id, EXTERNAL_ENTITY[entity], planned.key,
-                                           outcome.target_key)
+                # Rackbeat's number → the accounting system's id: real-time transfers then update this record
+                await remember_external_id(s, integration_id, EXTERNAL_ENTITY[entity], outcome.target_key,
+                                           planned.source_id)
         progress = await s.get(InitialSyncEntity, (integration_id, entity))
         assert progress is not None
         progress.created += counts["CREATED"]

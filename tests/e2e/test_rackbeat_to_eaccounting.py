@@ -28,11 +28,11 @@ class EaSetup:
         return Setup(self.integration_id, self.rackbeat, {})
 
 
-async def onboard(stack: Stack, *, status: str = "INVOICED", exact: bool = True) -> EaSetup:
+async def onboard(stack: Stack, *, status: str = "INVOICED", exact: bool = True, ea_seed: str = "empty") -> EaSetup:
     rb = await stack.sandbox("rackbeat", "POST", "/_control/accounts", json={"seed": "demo"})
     assert rb.status_code == 201, rb.text
     ea = await stack.sandbox("eaccounting", "POST", "/_control/accounts",
-                             json={"seed": "empty", "redirectUri": f"{stack.base_url}/oauth/eaccounting/callback"})
+                             json={"seed": ea_seed, "redirectUri": f"{stack.base_url}/oauth/eaccounting/callback"})
     assert ea.status_code == 201, ea.text
     integ = await stack.gql(
         "mutation($i: StartOnboardingInput!) { startOnboarding(input: $i) { id } }",
