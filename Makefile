@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck schema schema-check pytest bench clean frontend browser-deps
+.PHONY: demo test lint typecheck schema schema-check pytest bench bench-initial-sync clean frontend browser-deps
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,13 @@ pytest: $(STAMP)
 ## Throughput of booked invoices → Tripletex on each back-end, reported as a ratio (not a pass/fail test).
 bench: $(STAMP)
 	$(BIN)/python -m bench.transfer_throughput --invoices $${INVOICES:-100}
+
+## Initial sync of a large Tripletex account → Rackbeat at full speed, and a 10× smaller one: wall time, peak RSS,
+## the 480/min rate-limit bound (not a pass/fail test). The default (50k products, 10k customers) takes ~15 min on
+## 2 CPUs; issue 4's full size: make bench-initial-sync PRODUCTS=100000 CUSTOMERS=20000 (~30 min).
+bench-initial-sync: $(STAMP)
+	$(BIN)/python -m bench.initial_sync_scale --products $${PRODUCTS:-50000} --customers $${CUSTOMERS:-10000} \
+	  --backend $${BACKEND:-embedded}
 
 clean:
 	rm -rf .bokbro .pytest_cache .mypy_cache .ruff_cache

@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     # Outbound HTTP to the external systems.
     http_timeout_seconds: float = 30.0
     http_connect_timeout_seconds: float = 5.0
+    rackbeat_requests_per_minute: int = 480  # per Rackbeat token, shared by all workers (a benchmark raises it)
 
     # Outgoing e-mail (finishing onboarding sends the settings link). No SMTP URL: every message is captured in
     # the outbox table instead (embedded default), readable with the sentEmails query.

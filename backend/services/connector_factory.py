@@ -4,6 +4,7 @@ state through Redis, and feeds every HTTP exchange to the caller's recorder."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 from datetime import date
 from typing import Any
@@ -92,6 +93,8 @@ def credentials_of(ctx: AppContext, connection: Connection) -> dict[str, str]:
 
 def rate_limiter(ctx: AppContext, system: str) -> RedisRateLimiter | None:
     budget = BUDGETS.get(system)
+    if budget is not None and system == "rackbeat":
+        budget = dataclasses.replace(budget, limit=ctx.settings.rackbeat_requests_per_minute)
     return RedisRateLimiter(ctx.redis, ctx.settings.redis_prefix, budget) if budget else None
 
 

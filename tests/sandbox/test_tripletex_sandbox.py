@@ -191,6 +191,40 @@ async def test_demo_seed_is_realistic_and_deterministic(env: Env) -> None:
         assert c["isPrivateIndividual"] or len(c["organizationNumber"]) == 9
 
 
+async def test_scale_seed_makes_light_numbered_records_deterministically(env: Env) -> None:
+    one = await make_account(env, seed="scale", customers=30, suppliers=4, products=25)
+    two = await make_account(env, seed="scale", customers=30, suppliers=4, products=25)
+    counts = (await one.state())["counts"]
+    assert (counts["customers"], counts["suppliers"], counts["products"]) == (30, 4, 25)
+    page = (await one.get("customer", fields="customerNumber,name,invoicesDueIn", count=10, **{"from": 10})).json()
+    assert [c["customerNumber"] for c in page["values"]] == list(range(100_010, 100_020))
+    assert page["values"][0]["name"] == "Kunde 100010 AS" and {c["invoicesDueIn"] for c in page["values"]} == {14, 30}
+    products = (await one.get("product", fields="id,number,isStockItem,vatType(id)")).json()["values"]
+    assert [p["number"] for p in products] == [str(1_000_000 + i) for i in range(25)]
+    assert [p["isStockItem"] for p in products].count(False) == 3 and products[0]["vatType"]["id"] == 3
+    again = (await two.get("product", fields="number,name,priceExcludingVatCurrency")).json()["values"]
+    assert again == (await one.get("product", fields="number,name,priceExcludingVatCurrency")).json()["values"]
+    suppliers = (await one.get("supplier", fields="supplierNumber")).json()["values"]
+    assert [x["supplierNumber"] for x in suppliers] == [800_000, 800_001, 800_002, 800_003]
+
+    # a change to a scale record is its own (records do not share their change log)
+    ids = [p["id"] for p in products[:2]]
+    r = await one.put(f"product/{ids[0]}", {"name": "Endret vare"})
+    assert r.status_code == 200, r.text
+    logs = [(await one.get(f"product/{i}", fields="changes(changeType)")).json()["value"]["changes"] for i in ids]
+    assert [len(log) for log in logs] == [2, 1], logs
+
+    # the result-set limit ("Result set too large", 10,000 in Tripletex) can be raised or lowered per account
+    small = await make_account(env, seed="scale", customers=30, maxResultSet=20)
+    assert_api_error(await small.get("customer", count=5), 422, 23000)
+    assert (await small.get("product")).status_code == 200
+    for bad in ({"seed": "scale", "products": -1}, {"seed": "scale", "products": "10"},
+                {"seed": "scale", "products": 1_000_001}, {"seed": "demo", "customers": 5},
+                {"seed": "scale", "maxResultSet": 0}):
+        r = await env.http.post("/_control/accounts", json=bad)
+        assert r.status_code == 400, (bad, r.text)
+
+
 async def test_control_refuses_unknown_options_and_accounts(env: Env) -> None:
     r = await env.http.post("/_control/accounts", json={"seed": "demo", "colour": "blue"})
     assert r.status_code == 400

@@ -47,7 +47,7 @@ from backend.sandbox.tripletex.model import (
     validation,
     version_digest,
 )
-from backend.sandbox.tripletex.seed import BANK_ACCOUNT_NUMBER, seed_demo, seed_reference
+from backend.sandbox.tripletex.seed import BANK_ACCOUNT_NUMBER, seed_demo, seed_reference, seed_scale
 
 # -- state ------------------------------------------------------------------------------------------------
 
@@ -63,14 +63,18 @@ class Sandbox:
 
     def create_account(self, *, seed: str, bank_account: bool, language: str, prices_including_vat: bool,
                        logistics_basic: bool = g.LOGISTICS_BASIC_DEFAULT,
-                       vat_registration: str = g.VAT_REGISTRATION_DEFAULT) -> Account:
+                       vat_registration: str = g.VAT_REGISTRATION_DEFAULT,
+                       scale: dict[str, int] | None = None, max_result_set: int = g.MAX_RESULT_SET) -> Account:
         account = Account(
             id=f"tx-{secrets.token_hex(6)}", company_id=next(self._company_ids),
             consumer_token=f"test-{uuid.uuid4()}", employee_token=f"test-{uuid.uuid4()}", language=language,
             prices_including_vat=prices_including_vat, logistics_basic=logistics_basic)
         seed_reference(account, bank_account=bank_account, vat_registration=vat_registration)
+        account.max_result_set = max_result_set
         if seed == "demo":
             seed_demo(account)
+        elif seed == "scale":
+            seed_scale(account, **(scale or {}))
         self.accounts[account.id] = account
         self.by_tokens[(account.consumer_token, account.employee_token)] = account
         return account
@@ -182,7 +186,7 @@ class Ctx:
     def values(self, dto: str, records: Iterable[Record]) -> JSONResponse:
         sel = self.fields(dto)
         matches = sorted(records, key=lambda r: int(r.get("id") or 0))
-        if len(matches) > g.MAX_RESULT_SET:
+        if len(matches) > self.account.max_result_set:
             raise ApiProblem(422, g.CODE_RESULT_TOO_LARGE, "result_too_large")
         matches = self._sorted(dto, matches)
         start = max(0, self.q_int("from", 0) or 0)
@@ -836,13 +840,18 @@ async def _control_body(request: Request) -> dict[str, Any]:
     return data
 
 
+# seed "scale": how many light customers, suppliers and products (at most SCALE_MAX each), for scale checks
+SCALE_COUNTS = ("customers", "suppliers", "products")
+SCALE_MAX = 1_000_000
+
+
 def _account(request: Request) -> Account | None:
     sandbox: Sandbox = request.app.state.sandbox
     return sandbox.accounts.get(request.path_params["account_id"])
 
 
 ACCOUNT_OPTIONS = {"seed", "bankAccount", "language", "pricesIncludingVat", "logisticsBasic",
-                   "vatRegistrationStatus"}
+                   "vatRegistrationStatus", *SCALE_COUNTS, "maxResultSet"}
 VAT_REGISTRATION_STATUSES = DTOS["VatSettings"]["vatRegistrationStatus"][3]
 
 
@@ -856,8 +865,16 @@ async def control_create_account(request: Request) -> Response:
         return _control_error(400, f"unknown option(s): {', '.join(sorted(unknown))}")
     seed = body.get("seed") or "empty"
     language = body.get("language") or "no"
-    if seed not in ("demo", "empty") or language not in ("no", "en"):
-        return _control_error(400, "seed must be demo|empty and language no|en")
+    if seed not in ("demo", "empty", "scale") or language not in ("no", "en"):
+        return _control_error(400, "seed must be demo|empty|scale and language no|en")
+    scale = {k: body[k] for k in SCALE_COUNTS if k in body}
+    if scale and seed != "scale":
+        return _control_error(400, f"{', '.join(scale)}: only with seed scale")
+    if any(not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= SCALE_MAX for v in scale.values()):
+        return _control_error(400, f"customers, suppliers and products must be whole numbers 0..{SCALE_MAX}")
+    max_result_set = body.get("maxResultSet", g.MAX_RESULT_SET)
+    if not isinstance(max_result_set, int) or isinstance(max_result_set, bool) or max_result_set < 1:
+        return _control_error(400, "maxResultSet must be a positive whole number")
     logistics = body.get("logisticsBasic", g.LOGISTICS_BASIC_DEFAULT)
     if not isinstance(logistics, bool):
         return _control_error(400, "logisticsBasic must be true or false")
@@ -867,7 +884,8 @@ async def control_create_account(request: Request) -> Response:
     sandbox: Sandbox = request.app.state.sandbox
     account = sandbox.create_account(seed=seed, bank_account=body.get("bankAccount", True) is not False,
                                      language=language, prices_including_vat=bool(body.get("pricesIncludingVat")),
-                                     logistics_basic=logistics, vat_registration=vat_registration)
+                                     logistics_basic=logistics, vat_registration=vat_registration,
+                                     scale=scale, max_result_set=max_result_set)
     base = site_base(request)
     return JSONResponse({"accountId": account.id, "consumerToken": account.consumer_token,
                          "employeeToken": account.employee_token, "companyId": account.company_id,

@@ -185,6 +185,8 @@ class Account:
     faults: Faults | None = None
     today_override: date | None = None
     rate: RateLimit = dataclasses.field(default_factory=RateLimit)
+    # a list matching more records is refused ("Result set too large"); the control API can raise it (scale checks)
+    max_result_set: int = g.MAX_RESULT_SET
     sessions: dict[str, date] = dataclasses.field(default_factory=dict)
     sessions_created: int = 0
     tables: dict[str, dict[int, Record]] = dataclasses.field(default_factory=dict)

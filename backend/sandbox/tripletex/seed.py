@@ -3,7 +3,7 @@
 Every company (even ``seed: "empty"``) has VAT types, currencies, countries, product units, ledger accounts,
 incoming payment types, the token owner (an employee) and one department, as real companies do.
 ``seed: "demo"`` adds customers, suppliers, products, employees, projects and departments with Norwegian
-names, the same on every run.
+names, the same on every run. ``seed: "scale"`` adds as many light customers, suppliers and products as asked.
 """
 
 from __future__ import annotations
@@ -220,3 +220,37 @@ def seed_demo(account: Account) -> None:
             "projectManager": rng.choice(employees), "department": rng.choice(depts), "customer": customer,
             "startDate": start.isoformat(), "isClosed": i % 6 == 5, "isInternal": False, "isOffer": False,
             "isFixedPrice": i % 4 == 0, "currency": 1, "accessType": "WRITE"})
+
+
+def seed_scale(account: Account, *, customers: int = 0, suppliers: int = 0, products: int = 0) -> None:
+    """A large company for scale checks: ``customers``, ``suppliers`` and ``products`` light records, the same on
+    every run and cheap to make (no addresses or other linked records; no random numbers). Customers are numbered
+    from 100,000, suppliers from 800,000, products from "1000000"; every tenth product is a service (not stock);
+    customers alternate between 14 and 30 days' terms."""
+    table = account.table
+    created = {"employeeId": account.employee_id, "timestamp": "2024-06-01T00:00:00", "changeType": "CREATE"}
+    unit = min(table("ProductUnit"))
+
+    def put(dto: str, record: dict[str, Any]) -> None:  # account.add without its per-record bookkeeping
+        rid = next(account.ids)
+        record.update(id=rid, version=0, changes=[created], _changed="2024-06-01T00:00:00")  # a change appends
+        table(dto)[rid] = record
+
+    for i in range(customers):
+        number = 100_000 + i
+        put("Customer", {"name": f"Kunde {number} AS", "displayName": f"Kunde {number} AS ({number})",
+                         "customerNumber": number, "email": f"k{number}@scale.example", "isCustomer": True,
+                         "isInactive": False, "invoicesDueIn": 14 if i % 2 else 30, "invoicesDueInType": "DAYS",
+                         "currency": 1, "language": "NO"})
+    for i in range(suppliers):
+        number = 800_000 + i
+        put("Supplier", {"name": f"Leverandør {number} AS", "displayName": f"Leverandør {number} AS ({number})",
+                         "supplierNumber": number, "email": f"l{number}@scale.example", "isSupplier": True,
+                         "isInactive": False, "currency": 1, "language": "NO"})
+    for i in range(products):
+        code = str(1_000_000 + i)
+        put("Product", {"name": f"Vare {code}", "number": code, "displayNumber": code,
+                        "displayName": f"{code} Vare {code}", "priceExcludingVatCurrency": float(100 + i % 900),
+                        "priceIncludingVatCurrency": float(100 + i % 900) * 1.25,
+                        "costExcludingVatCurrency": float(50 + i % 400), "isStockItem": i % 10 != 0,
+                        "isInactive": False, "vatType": 3, "currency": 1, "productUnit": unit})
