@@ -13,13 +13,16 @@ from tests.e2e.initial_sync_flow import (
     RECORDS,
     START,
     SUBSCRIBE,
+    SyncSetup,
     accept_suggested_groups,
     make_groups,
     onboard_for_sync,
     rackbeat,
     rackbeat_state,
 )
-from tests.support.stack import GraphQLError, Stack, wait_for
+from tests.e2e.test_rackbeat_to_eaccounting import onboard as onboard_eaccounting
+from tests.support.backends import Backend
+from tests.support.stack import GraphQLError, Stack, running_stack, wait_for
 
 
 async def _progress_until_done(queue: asyncio.Queue[dict[str, Any]], timeout: float = 120) -> list[dict[str, Any]]:
@@ -155,3 +158,38 @@ async def test_failed_records_are_listed_and_retried_without_rerunning(stack: St
     assert (products["created"], products["failed"], products["done"]) == (30, 0, 30), products
     state = await rackbeat_state(stack, setup)
     assert state["counts"]["products"] == 30
+
+
+async def test_initial_sync_eaccounting_to_rackbeat(be: Backend) -> None:
+    """eAccounting's demo company into a Rackbeat that already has data: article labels become product groups, units
+    and terms of payment are linked or made, customers and articles whose numbers Rackbeat has are linked, the
+    rest created. Rackbeat's request budget is raised here (the sandbox's and ours) to keep the test short."""
+    async with running_stack(be, rackbeat_requests_per_minute=100_000) as stack:
+        setup = await onboard_eaccounting(stack, ea_seed="demo")
+        iid = setup.integration_id
+        await stack.sandbox("rackbeat", "POST", f"/_control/accounts/{setup.rackbeat['accountId']}/rate-limit",
+                            json={"limit": 100_000, "periodSeconds": 60})
+        await accept_suggested_groups(stack, iid)
+        preview = (await stack.gql(PREVIEW, {"id": iid}))["previewInitialSync"]
+        assert preview["ready"], preview
+        assert preview["direction"] == "EACCOUNTING→RACKBEAT"
+        plan = {e["entity"]: e for e in preview["entities"]}
+        assert list(plan) == ["product_groups", "units", "payment_terms", "customers", "products"]
+        assert plan["customers"]["total"] >= 220 and plan["products"]["total"] >= 1050  # the demo company
+        # the two demo companies share customer numbers (linked, not overwritten) but no article numbers
+        assert plan["customers"]["link"] > 0 and plan["products"]["create"] == plan["products"]["total"]
+        assert plan["units"]["link"] > 0 and plan["product_groups"]["create"] > 0
+        before = await rackbeat_state(stack, SyncSetup(iid, setup.rackbeat, setup.eaccounting, stack.base_url))
+        async with stack.subscribe(SUBSCRIBE, {"id": iid}) as queue:
+            await stack.gql(START, {"id": iid})
+            events = await _progress_until_done(queue, timeout=300)
+        final = events[-1]
+        assert final["status"] == "SUCCEEDED" and final["percent"] == 100, final
+        done = {e["entity"]: e for e in final["entities"]}
+        for entity, p in plan.items():
+            assert (done[entity]["created"], done[entity]["linked"], done[entity]["skipped"]) == \
+                (p["create"], p["link"], p["skip"]), (entity, done[entity], p)
+        after = await rackbeat_state(stack, SyncSetup(iid, setup.rackbeat, setup.eaccounting, stack.base_url))
+        for key, entity in (("customers", "customers"), ("products", "products"), ("units", "units"),
+                            ("productGroups", "product_groups"), ("paymentTerms", "payment_terms")):
+            assert after["counts"][key] - before["counts"][key] == plan[entity]["create"], (key, entity)
