@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -501,6 +502,16 @@ async def _renew(s: Any, ctx: AppContext, integration_id: str, **values: Any) ->
         raise LeaseLost(integration_id)
 
 
+async def _heartbeat(ctx: AppContext, integration_id: str) -> None:
+    """Keep the lease while a chunk's writes wait (Rackbeat's budget, retries after a 429): a slow chunk must not
+    look like a dead worker."""
+    while True:
+        await asyncio.sleep(max(ctx.settings.transfer_lease_seconds / 3, 0.5))
+        async with ctx.db.session() as s:
+            await _renew(s, ctx, integration_id)
+            await s.commit()
+
+
 async def _lookups(ctx: AppContext, integration_id: str) -> Lookups:
     """Group mappings, and what the small entities became (from the records of this sync and the mappings)."""
     look = Lookups(groups=await _group_mappings(ctx, integration_id))
@@ -606,7 +617,16 @@ async def _run_chunk(ctx: AppContext, integration_id: str, entity: str, existing
         async with gate:
             return await _write(existing, p, was_pending=was_pending)
 
-    outcomes = await asyncio.gather(*(one(p, pending) for p, _, pending in todo))
+    beat = asyncio.create_task(_heartbeat(ctx, integration_id))
+    try:
+        outcomes = await asyncio.gather(*(one(p, pending) for p, _, pending in todo))
+    finally:
+        beat.cancel()
+        with contextlib.suppress(asyncio.CancelledError, LeaseLost):
+            await beat
+    # the client keeps a transcript of its exchanges (HttpConnector.exchanges, for a transfer's record); one client
+    # writes the whole run here, so drop it per chunk or it holds every record's request and answer (flat memory)
+    existing.rackbeat.exchanges.clear()
     await _record(ctx, integration_id, entity, [(p, row, o) for (p, row, _), o in zip(todo, outcomes, strict=True)])
     return len(todo)
 
