@@ -16,6 +16,7 @@ from strawberry.types import Info
 from backend.db import models
 from backend.services import auth as auth_service
 from backend.services import connections as connection_service
+from backend.services import transfer_stats
 from backend.services import transfers as transfer_service
 from backend.services.context import AppContext
 
@@ -95,6 +96,22 @@ def _connections_loader(app: AppContext) -> DataLoader[str, list[models.Connecti
     return DataLoader(load_fn=load)
 
 
+def _last_transfer_loader(app: AppContext) -> DataLoader[str, transfer_stats.LastTransfer | None]:
+    async def load(ids: list[str]) -> list[transfer_stats.LastTransfer | None]:
+        found = await transfer_stats.last_transfers(app, ids)
+        return [found.get(i) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+def _failures_24h_loader(app: AppContext) -> DataLoader[str, int]:
+    async def load(ids: list[str]) -> list[int]:
+        found = await transfer_stats.failures_last_24h(app, ids)
+        return [found.get(i, 0) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
 def make_context(app: AppContext, authorization: str | None) -> Context:
     return Context(
         app=app,
@@ -102,4 +119,6 @@ def make_context(app: AppContext, authorization: str | None) -> Context:
         attempts=_attempt_loader(app),
         settings=_settings_loader(app),
         connections=_connections_loader(app),
+        last_transfer=_last_transfer_loader(app),
+        failures_24h=_failures_24h_loader(app),
     )

@@ -34,6 +34,13 @@ from backend.api.graphql_common import (
 from backend.api.graphql_initial_sync import InitialSyncMutation, InitialSyncQuery, InitialSyncSubscription
 from backend.api.graphql_onboarding import OnboardingMutation, OnboardingQuery, SettingsLinkScope
 from backend.api.graphql_preflight import PreflightQuery
+from backend.api.graphql_transfer_stats import (
+    TransferStatsQuery,
+    failed_last_24h,
+    last_transfer_at,
+    last_transfer_id,
+    last_transfer_status,
+)
 from backend.db import models
 from backend.services import auth as auth_service
 from backend.services import connections as connection_service
@@ -159,6 +166,15 @@ class Integration:
     status: IntegrationStatus  # type: ignore[valid-type]
     created_at: datetime
     webhook_url: str = strawberry.field(description="Where the source system posts its webhooks.")
+    last_transfer_at: datetime | None = strawberry.field(
+        resolver=last_transfer_at, description="When the most recently changed transfer last changed.")
+    last_transfer_status: TransferStatus | None = strawberry.field(  # type: ignore[valid-type]
+        resolver=last_transfer_status, description="The status of the most recently changed transfer.")
+    last_transfer_id: strawberry.ID | None = strawberry.field(
+        resolver=last_transfer_id, description="The most recently changed transfer.")
+    failed_last_24h: int = strawberry.field(
+        resolver=failed_last_24h, description="Transfer runs that ended FAILED in the last 24 hours (a failure "
+                                              "resent since is still counted).")
 
     @strawberry.field
     async def connections(self, info: Info) -> list[Connection]:
@@ -383,7 +399,7 @@ class MappingInput:
 
 
 @strawberry.type
-class Query(PreflightQuery, OnboardingQuery, InitialSyncQuery):
+class Query(PreflightQuery, OnboardingQuery, InitialSyncQuery, TransferStatsQuery):
     @strawberry.field
     async def integrations(self, info: Info) -> list[Integration]:
         c = ctx_of(info)
