@@ -7,6 +7,8 @@ Same harness as Tripletex (``tests/support/openapi_conformance``, profile ``EACC
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -212,3 +214,60 @@ async def test_a_request_field_the_spec_does_not_have_is_reported(client: EAccou
         recorder.assert_conforms()
     assert [(f.operation, f.where, f.reason) for f in caught.value.failures] == [
         ("POST /customers", "request", "body: Additional properties are not allowed ('Colour' was unexpected)")]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# added by the issue-3 audit: the harness bites on responses too
+# ---------------------------------------------------------------------------------------------------------
+
+
+def break_customer_responses(app: Any) -> Any:
+    """ASGI middleware: in a 200 answer to GET /v2/customers/{id}, rename ``Name`` and make ``CustomerNumber`` a
+    number (the spec says string)."""
+
+    async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET" or not re.search(r"/v2/customers/[0-9a-f-]{36}$",
+                                                                                 scope["path"]):
+            await app(scope, receive, send)
+            return
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            body = b"".join(chunks)
+            if start["status"] == 200:
+                data = json.loads(body)
+                data["Navn"] = data.pop("Name")
+                data["CustomerNumber"] = int(data["CustomerNumber"])
+                body = json.dumps(data).encode()
+            headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+            await send({**start, "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+
+        await app(scope, receive, capture)
+
+    return wrapped
+
+
+async def test_a_response_broken_on_the_wire_is_reported() -> None:
+    outer = Starlette(routes=[Mount("/sandbox/eaccounting", break_customer_responses(create_app()))])
+    async with serve_asgi(outer) as root, httpx.AsyncClient(timeout=10) as control:
+        broken = Sandbox(f"{root}/sandbox/eaccounting", control)
+        account = await broken.account()
+        rec = ConformanceRecorder(EACCOUNTING, account["apiBaseUrl"])
+        async with rec.client() as http, await broken.client(account, rec, http) as c:
+            created = await c.create_customer(await customer_payload(c, CustomerNumber="40"))
+            fetched = await c.get_customer(created["Id"])
+    assert fetched is not None and fetched["Navn"] == "Fjord Sport AS"  # the connector did not notice
+    with pytest.raises(ConformanceError) as caught:
+        rec.assert_conforms()
+    failures = {(f.operation, f.status, f.where) for f in caught.value.failures}
+    assert failures == {("GET /customers/{customerId}", 200, "response")}
+    reasons = " | ".join(f.reason for f in caught.value.failures)
+    assert "'Navn' was unexpected" in reasons and "CustomerNumber" in reasons, reasons

@@ -38,7 +38,7 @@ from backend.connectors.eaccounting import (
     odata_literal,
 )
 from backend.sandbox.eaccounting import create_app
-from tests.support.servers import serve_asgi
+from tests.support.servers import free_port, serve_asgi
 
 # One sandbox for the module; every test makes its own companies (they share nothing).
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -496,3 +496,45 @@ async def test_secrets_never_show_in_errors_or_recorded_exchanges(sandbox: Sandb
         " ".join(repr(e) for e in errors)
     for secret in [*secrets, tokens.access_token]:
         assert secret is not None and secret not in text
+
+
+# ---------------------------------------------------------------------------------------------------------
+# added by the issue-3 audit
+# ---------------------------------------------------------------------------------------------------------
+
+
+async def test_two_workers_rotating_at_once_refresh_exactly_once(sandbox: Sandbox, account: dict[str, Any]) -> None:
+    """Two clients of one credential (two workers sharing the token store and its lock), both with an expired
+    access token, 10 calls each at the same moment: one refresh in all, and the rotated-away refresh token is
+    never presented again."""
+    tokens = await sandbox.tokens(account)
+    store = InMemoryTokenStore()
+    expired = TokenSet(None, tokens.refresh_token)
+    await sandbox.control(account, "POST", "faults", {"latency_ms": 30})
+    async with await sandbox.client(account, expired, token_store=store) as one, \
+            await sandbox.client(account, expired, token_store=store) as two:
+        results = await asyncio.gather(*(c.list_units() for c in (one, two) for _ in range(10)))
+        assert len(results) == 20 and all(results)
+        assert one.refreshes + two.refreshes == 1
+        assert not [e for e in one.exchanges + two.exchanges if e.status == 401]
+    state = (await sandbox.state(account))["tokens"]
+    assert state["refreshes"] == 1 and state["refusedRefreshes"] == 0
+
+
+async def test_connection_refused_is_a_transport_error(account: dict[str, Any]) -> None:
+    down = f"http://127.0.0.1:{free_port()}"
+    fresh = datetime.now(UTC) + timedelta(hours=1)
+    async with EAccountingClient(f"{down}/v2", client_id=account["clientId"], client_secret=account["clientSecret"],
+                                 token_url=account["tokenUrl"], refresh_token="refresh-secret-1",
+                                 access_token="access-secret-1", access_token_expires_at=fresh) as client:
+        with pytest.raises(TransportError) as api:
+            await client.list_units()
+    assert api.value.retryable and api.value.status is None and client.exchanges[-1].error == "ConnectError"
+    async with EAccountingClient(f"{down}/v2", client_id=account["clientId"], client_secret=account["clientSecret"],
+                                 token_url=f"{down}/connect/token", refresh_token="refresh-secret-1") as client:
+        with pytest.raises(TransportError) as identity:  # the identity server is down while refreshing
+            await client.list_units()
+    assert identity.value.retryable and client.refreshes == 0
+    text = str(api.value) + str(identity.value) + json.dumps([e.as_dict() for e in client.exchanges])
+    for secret in ("refresh-secret-1", "access-secret-1", account["clientSecret"]):
+        assert secret not in text

@@ -30,7 +30,7 @@ from backend.connectors.base import (
 from backend.connectors.mystore import MystoreClient, normalise_order, parse_document, sign_webhook, verify_webhook
 from backend.sandbox.mystore import create_app
 from backend.sandbox.mystore import guesses as g
-from tests.support.servers import serve_asgi
+from tests.support.servers import free_port, serve_asgi
 
 
 @dataclass
@@ -435,3 +435,16 @@ def test_connector_assumptions_match_the_sandbox_guesses() -> None:
     assert all(g.READ_SCOPES[resource] == scope for resource, scope in m.READ_SCOPES.items())
     assert g.WRITE_SCOPES[g.WEBHOOKS] == m.WRITE_WEBHOOKS_SCOPE and g.WRITE_SCOPES[g.ORDERS] == m.WRITE_ORDERS_SCOPE
     assert set(m.CHARGE_TOTALS) == {g.TOTAL_SHIPPING, g.TOTAL_PAYMENT_FEE}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# added by the issue-3 audit
+# ---------------------------------------------------------------------------------------------------------
+
+
+async def test_connection_refused_is_a_transport_error_without_the_token() -> None:
+    async with MystoreClient(f"http://127.0.0.1:{free_port()}", "butikk", "t0ken-secret-123") as client:
+        with pytest.raises(TransportError) as caught:
+            await client.list_order_statuses()
+    assert caught.value.retryable and caught.value.status is None
+    assert client.exchanges[-1].error == "ConnectError" and "t0ken-secret-123" not in str(caught.value)

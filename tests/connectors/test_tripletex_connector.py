@@ -20,6 +20,7 @@ from starlette.routing import Mount, Route
 
 from backend.connectors.base import (
     AuthError,
+    ConflictError,
     ConnectorError,
     Exchange,
     NotFoundError,
@@ -30,7 +31,7 @@ from backend.connectors.base import (
 )
 from backend.connectors.tripletex import InMemorySessionCache, TripletexClient
 from backend.sandbox.tripletex import create_app
-from tests.support.servers import serve_asgi
+from tests.support.servers import free_port, serve_asgi
 
 # One sandbox for the module; every test makes its own accounts (they share nothing).
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -505,3 +506,30 @@ async def test_secrets_never_show_in_errors_or_recorded_exchanges(sandbox: Sandb
     for secret in secrets:
         assert secret not in text
     assert any(e.status == 401 for e in recorded)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# added by the issue-3 audit: the error classes that had no test
+# ---------------------------------------------------------------------------------------------------------
+
+
+async def test_a_stale_version_is_a_conflict_error(client: TripletexClient) -> None:
+    customer = await client.create_customer(customer_payload(name="Versjon AS"))
+    updated = await client.update_customer(customer["id"], {"version": customer["version"], "phoneNumber": "+47 1"})
+    assert updated["version"] == customer["version"] + 1
+    with pytest.raises(ConflictError) as caught:  # someone else changed it since we read it
+        await client.update_customer(customer["id"], {"version": customer["version"], "name": "Gammel AS"})
+    error = caught.value
+    assert (error.status, error.code) == (409, "8000") and not error.retryable and error.request_id
+    assert (await client.get_customer(customer["id"]))["name"] == "Versjon AS"  # type: ignore[index]
+
+
+async def test_connection_refused_is_a_transport_error() -> None:
+    async with TripletexClient(f"http://127.0.0.1:{free_port()}/v2", "consumer-secret-1",
+                               "employee-secret-1") as client:
+        with pytest.raises(TransportError) as caught:  # the session cannot even be created
+            await client.who_am_i()
+    assert caught.value.retryable and caught.value.status is None
+    assert client.exchanges[-1].error == "ConnectError" and client.sessions_created == 0
+    text = str(caught.value) + json.dumps([e.as_dict() for e in client.exchanges])
+    assert "consumer-secret-1" not in text and "employee-secret-1" not in text

@@ -834,6 +834,11 @@ async def test_rate_limit_429_with_4010_per_endpoint(acc: Acc) -> None:
 
 async def test_default_budget_is_600_per_minute(acc: Acc) -> None:
     assert (await acc.state())["rateLimit"] == {"limit": 600, "periodSeconds": 60.0, "retryAfterHeader": False}
+    statuses = [(await acc.get("units")).status_code for _ in range(600)]
+    assert statuses == [200] * 600
+    body = assert_error(await acc.get("units"), 429, 4010)
+    assert "maximum admitted 600 per Minute" in body["DeveloperErrorMessage"]
+    assert (await acc.get("customers")).status_code == 200  # counted per endpoint
 
 
 async def set_faults(acc: Acc, **faults: Any) -> None:

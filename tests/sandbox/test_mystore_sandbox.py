@@ -727,3 +727,20 @@ async def test_mounted_under_a_prefix_links_keep_the_prefix() -> None:
         assert nxt.status_code == 200 and nxt.json()["meta"]["page"]["current-page"] == 2
         one = await http.get(doc["data"][0]["links"]["self"], headers=auth)
         assert one.status_code == 200 and one.json()["data"]["id"] == doc["data"][0]["id"]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# added by the issue-3 audit
+# ---------------------------------------------------------------------------------------------------------
+
+
+async def test_default_budget_is_120_requests_a_minute_per_token(env: Env) -> None:
+    shop = await env.shop()
+    other_token = await shop.token_with("read:webhooks")
+    answers = [await shop.get("webhooks") for _ in range(120)]
+    assert {a.status_code for a in answers} == {200} and answers[0].headers["X-RateLimit-Limit"] == "120"
+    assert answers[-1].headers["X-RateLimit-Remaining"] == "0"
+    limited = await shop.get("webhooks")
+    assert limited.status_code == 429 and error_of(limited)["code"] == g.CODE_RATE_LIMITED
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert (await shop.get("webhooks", token=other_token)).status_code == 200  # another token, another budget

@@ -761,3 +761,49 @@ async def test_shutdown_cancels_pending_deliveries() -> None:
                 await asyncio.sleep(0.02)
             assert len(rec.calls) == 1 and app.state.rackbeat.webhooks.pending == 1  # waiting to retry
         assert app.state.rackbeat.webhooks.pending == 0  # the lifespan cancelled it
+
+
+# ---------------------------------------------------------------------------------------------------------
+# added by the issue-3 audit: the entities and the default budget that had no test of their own
+# ---------------------------------------------------------------------------------------------------------
+
+
+async def test_suppliers_groups_units_payment_terms_and_employees(acc: Account) -> None:
+    """Every entity of the issue's list is created with an explicit number (API.md §1, "creating with an explicit
+    number"), read back singular and listed plural."""
+    for path, singular, plural, body in (
+        ("suppliers", "supplier", "suppliers", {"number": 2050, "company_name": "Grossist AS",
+                                                "payment_terms_id": 1, "supplier_group_id": 1}),
+        ("supplier-groups", "supplier_group", "supplier_groups", {"number": 2, "name": "Utland"}),
+        ("customer-groups", "customer_group", "customer_groups", {"number": 2, "name": "Privat"}),
+        ("units", "unit", "units", {"number": 2, "name": "kg"}),
+        ("payment-terms", g.PAYMENT_TERM_SINGULAR, "payment_terms",
+         {"number": 2, "name": "Netto 30 dager", "type": "net", "maturity_days": 30}),
+        ("employees", "employee", "employees", {"number": 7, "name": "Lars Olsen", "initials": "LO",
+                                                "contact_email": "lars@fjordbygg.no"}),
+    ):
+        r = await acc.post(path, body)
+        assert r.status_code == 201, (path, r.text)
+        created = r.json()[singular]
+        assert created["number"] == body["number"] and list(r.json()) == [singular]
+        got = await acc.get(f"{path}/{body['number']}")
+        assert got.status_code == 200 and got.json()[singular]["number"] == body["number"], (path, got.text)
+        listed = await acc.get(path)
+        assert listed.status_code == 206 and next(iter(listed.json())) == plural
+        assert body["number"] in {x["number"] for x in listed.json()[plural]}, path
+    supplier = (await acc.get("suppliers/2050")).json()["supplier"]
+    assert supplier["company_name"] == "Grossist AS"
+    bad = await acc.post("employees", {"number": 8, "name": "X", "contact_email": "not-an-email"})
+    assert bad.status_code == 422 and "contact_email" in bad.json()["errors"]
+    assert (await acc.post("payment-terms", {"number": 3, "name": "Kontant"})).status_code == 422  # type, days
+
+
+async def test_default_budget_is_480_requests_a_minute_per_token(env: Env) -> None:
+    account, other = await env.account(), await env.account()
+    assert (await account.state())["rateLimit"] == {"limit": 480, "periodSeconds": 60.0}
+    statuses = [(await account.get("units")).status_code for _ in range(480)]
+    assert statuses == [206] * 480
+    limited = await account.get("units")
+    assert limited.status_code == 429 and limited.json() == {"message": g.RATE_LIMIT_MESSAGE}
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert (await other.get("units")).status_code == 206  # another token, another budget

@@ -1171,3 +1171,26 @@ async def test_dto_table_is_generated_from_the_published_spec() -> None:
 
     spec = json.loads(SPEC.read_text(encoding="utf-8"))
     assert extract(spec) == DTOS
+
+
+# ---------------------------------------------------------------------------------------------------------
+# added by the issue-3 audit
+# ---------------------------------------------------------------------------------------------------------
+
+
+async def test_read_only_resources_answer_405_to_writes(env: Env) -> None:
+    """ENDPOINTS.md: ``/invoice/paymentType`` is read-only in the API (new incoming payment types are made in the
+    GUI); so are the reference lists the sandbox serves. A known path with a wrong method is 405 (code 4000)."""
+    demo = await make_account(env, seed="demo")
+    ptype = (await demo.get("invoice/paymentType")).json()["values"][0]
+    assert_api_error(await demo.post("invoice/paymentType", {"description": "Ny betalingstype"}), 405, 4000)
+    assert_api_error(await demo.put(f"invoice/paymentType/{ptype['id']}", {"description": "Endret"}), 405, 4000)
+    assert_api_error(await demo.call("DELETE", f"invoice/paymentType/{ptype['id']}"), 405, 4000)
+    project = (await demo.get("project")).json()["values"][0]
+    for method, path in (("POST", "ledger/vatType"), ("POST", "currency"), ("POST", "country"),
+                         ("POST", "employee"), ("POST", "project"), ("PUT", f"project/{project['id']}"),
+                         ("POST", "department"), ("POST", "product/unit")):
+        assert_api_error(await demo.call(method, path, json={"name": "x"}), 405, 4000)
+    assert (await demo.get(f"invoice/paymentType/{ptype['id']}")).json()["value"]["description"] == \
+        ptype["description"]
+    assert (await demo.state())["counts"]["employees"] == (await demo.get("employee")).json()["fullResultSize"]
