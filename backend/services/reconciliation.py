@@ -166,7 +166,36 @@ async def reconcile(
                                                        trigger="reconcile")
                 report.transferred.append(row.id)
                 line.transfer_id, line.transfer_status = row.id, row.status
+        if settings.transfer_purchase_orders:
+            report.transferred.extend(await _transfer_missing_purchase_orders(ctx, integration_id, source,
+                                                                              date_from, date_to))
     return report
+
+
+async def _transfer_missing_purchase_orders(ctx: AppContext, integration_id: str, source: Any, date_from: date,
+                                            date_to: date) -> list[str]:
+    """Booked Rackbeat purchase orders of the period that the transfer log has not carried over (a lost webhook):
+    queue them. Compared with the log only — Tripletex numbers purchase orders itself, and the transfer finds an
+    existing one by its marker before it creates anything, so queueing one that is there costs a lookup, never a
+    duplicate."""
+    booked: list[str] = []
+    async for data in source.iter_purchase_orders(is_booked=True):
+        when = rackbeat_flow.document_date(data)
+        if data.get("is_booked") and (when is None or date_from <= when <= date_to):
+            booked.append(str(data["number"]))
+    if not booked:
+        return []
+    async with ctx.db.session() as s:
+        logged = {t.source_ref for t in (await s.exec(select(Transfer).where(
+            Transfer.integration_id == integration_id, Transfer.kind == TransferKind.PURCHASE_ORDER.value,
+            col(Transfer.source_ref).in_(booked)))).all()}
+    queued: list[str] = []
+    for ref in booked:
+        if ref not in logged:
+            row = await transfers.request_transfer(ctx, integration_id, TransferKind.PURCHASE_ORDER, ref,
+                                                   trigger="reconcile")
+            queued.append(row.id)
+    return queued
 
 
 async def reconcile_recent(ctx: AppContext, days: int) -> int:

@@ -1,8 +1,8 @@
 // Every GraphQL document the app sends. Validated against ../schema.graphql before each build.
 import { gql } from "./gql";
 import type {
-  Connection, Integration, IntegrationSummary, PageInfo, Settings, SettingsInput, TransferDetail,
-  TransferKind, TransferMode, TransferRow, TransferStatus,
+  Connection, Integration, IntegrationSummary, PageInfo, Reconciliation, Settings, SettingsInput, TransferDetail,
+  TransferHourBucket, TransferKind, TransferMode, TransferRow, TransferStatus,
 } from "./types";
 
 export const TRANSFER_ROW = gql`
@@ -34,6 +34,7 @@ export const INTEGRATIONS = gql<{ integrations: IntegrationSummary[] }>`
     integrations {
       id companyName contactPerson email source target status createdAt
       connections { id system status }
+      lastTransferAt lastTransferStatus lastTransferId failedLast24h
     }
   }
 `;
@@ -124,4 +125,21 @@ export const RESEND_FAILED = gql<{ resendTransfers: { id: string }[] }, {
   filter: { integrationId: string | null; status: TransferStatus[]; kind: TransferKind[] | null; search: string | null };
 }>`
   mutation ResendFailed($filter: TransferFilter!) { resendTransfers(filter: $filter) { id } }
+`;
+
+export const TRANSFER_STATS = gql<{ transferStats: TransferHourBucket[] }, { integrationId: string; days: number }>`
+  query TransferStats($integrationId: ID!, $days: Int!) {
+    transferStats(integrationId: $integrationId, days: $days) { hour succeeded failed }
+  }
+`;
+
+export const RECONCILE = gql<{ reconcile: Reconciliation }, {
+  integrationId: string; dateFrom: string; dateTo: string; transferMissing: boolean;
+}>`
+  mutation Reconcile($integrationId: ID!, $dateFrom: Date!, $dateTo: Date!, $transferMissing: Boolean!) {
+    reconcile(integrationId: $integrationId, dateFrom: $dateFrom, dateTo: $dateTo, transferMissing: $transferMissing) {
+      integrationId dateFrom dateTo mode ok missing different extra transferred
+      lines { sourceRef status sourceAmount targetRef targetAmount transferId transferStatus }
+    }
+  }
 `;

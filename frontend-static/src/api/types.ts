@@ -50,9 +50,15 @@ export interface IntegrationSummary {
   status: IntegrationStatus;
   createdAt: string;
   connections: Pick<Connection, "id" | "system" | "status">[];
+  /** The most recently changed transfer (null: none yet) and the transfer runs that failed in the last 24 h. */
+  lastTransferAt: string | null;
+  lastTransferStatus: TransferStatus | null;
+  lastTransferId: string | null;
+  failedLast24h: number;
 }
 
-export interface Integration extends Omit<IntegrationSummary, "connections"> {
+export interface Integration extends Omit<IntegrationSummary,
+  "connections" | "lastTransferAt" | "lastTransferStatus" | "lastTransferId" | "failedLast24h"> {
   webhookUrl: string;
   connections: Connection[];
   settings: Settings | null;
@@ -121,4 +127,36 @@ export interface TransferFilters {
   status: TransferStatus[];
   kind: TransferKind[];
   search: string;
+}
+
+/** Transfer runs that ended in one hour (UTC): see transferStats in schema.graphql. */
+export interface TransferHourBucket {
+  hour: string;
+  succeeded: number;
+  failed: number;
+}
+
+export type ReconciliationStatus = "OK" | "MISSING" | "DIFFERENT" | "EXTRA";
+
+export interface ReconciliationLine {
+  sourceRef: string;
+  status: ReconciliationStatus;
+  sourceAmount: number | null;
+  targetRef: string | null;
+  targetAmount: number | null;
+  transferId: string | null;
+  transferStatus: TransferStatus | null;
+}
+
+export interface Reconciliation {
+  integrationId: string;
+  dateFrom: string;
+  dateTo: string;
+  mode: TransferMode;
+  ok: number;
+  missing: number;
+  different: number;
+  extra: number;
+  transferred: string[];
+  lines: ReconciliationLine[];
 }

@@ -7,6 +7,7 @@ import { TransferLog } from "../transfers/TransferLog";
 import { ErrorBox, IntegrationStatusBadge, Loading, PageTitle } from "../ui/components";
 import { NotFound } from "./NotFound";
 import { OverviewTab } from "./OverviewTab";
+import { ReconciliationTab } from "./ReconciliationTab";
 import { SettingsTab } from "./SettingsTab";
 
 /**
@@ -17,6 +18,7 @@ const TABS: { id: string; label: (t: Dict) => string }[] = [
   { id: "overview", label: (t) => t.tabOverview },
   { id: "settings", label: (t) => t.tabSettings },
   { id: "transfers", label: (t) => t.tabTransfers },
+  { id: "reconciliation", label: (t) => t.tabReconciliation },
 ];
 
 export function IntegrationPage({ id, tab, transferId, query }: {
@@ -55,6 +57,7 @@ export function IntegrationPage({ id, tab, transferId, query }: {
         ))}
       </nav>
       {tab === "overview" && <OverviewTab integration={integration} onChange={update} />}
+      {tab === "reconciliation" && <ReconciliationTab integration={integration} />}
       {tab === "settings" && <SettingsTab integration={integration} onSaved={(settings) => update({ settings })} />}
       {tab === "transfers" && (
         <TransferLog integrationId={id} transferId={transferId} query={query} title={t.tabTransfers} nested

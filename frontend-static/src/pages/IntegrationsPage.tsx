@@ -4,7 +4,10 @@ import type { IntegrationSummary } from "../api/types";
 import { SYSTEM_NAMES, useI18n } from "../i18n";
 import { href, navigate } from "../router";
 import { useQuery } from "../session";
-import { ConnectionStatusBadge, ErrorBox, IntegrationStatusBadge, Loading, PageTitle } from "../ui/components";
+import {
+  Badge, ConnectionStatusBadge, ErrorBox, IntegrationStatusBadge, Loading, PageTitle, TransferStatusBadge,
+} from "../ui/components";
+import "../stats/stats.css";
 
 function matches(i: IntegrationSummary, needle: string, statusLabel: string): boolean {
   if (!needle) return true;
@@ -46,6 +49,8 @@ export function IntegrationsPage() {
                 <th scope="col">{t.colFlow}</th>
                 <th scope="col">{t.colStatus}</th>
                 <th scope="col">{t.colConnections}</th>
+                <th scope="col">{t.colLastTransfer}</th>
+                <th scope="col" class="num">{t.colFailures24h}</th>
                 <th scope="col">{t.colCreated}</th>
               </tr>
             </thead>
@@ -68,6 +73,23 @@ export function IntegrationsPage() {
                         ))}
                       </ul>
                     )}
+                  </td>
+                  <td data-testid="last-transfer">
+                    {i.lastTransferId && i.lastTransferStatus && i.lastTransferAt ? (
+                      <a class="last-transfer" href={href(["integrations", i.id, "transfers", i.lastTransferId])}
+                        aria-label={t.openLastTransfer(t.transferStatus[i.lastTransferStatus], dateTime(i.lastTransferAt))}>
+                        <TransferStatusBadge status={i.lastTransferStatus} />
+                        <span class="sub">{dateTime(i.lastTransferAt)}</span>
+                      </a>
+                    ) : <span class="muted">{t.noTransferYet}</span>}
+                  </td>
+                  <td class="num" data-testid="failures-24h">
+                    {i.failedLast24h > 0 ? (
+                      <a href={href(["integrations", i.id, "transfers"], { status: "FAILED" })}
+                        aria-label={t.showFailures(i.failedLast24h)}>
+                        <Badge tone="bad" icon="✕">{i.failedLast24h}</Badge>
+                      </a>
+                    ) : <span class="muted" title={t.noFailures}>0</span>}
                   </td>
                   <td>{dateTime(i.createdAt)}</td>
                 </tr>

@@ -3,6 +3,7 @@ import { TEST_CONNECTION } from "../api/operations";
 import type { Connection, Integration } from "../api/types";
 import { SYSTEM_NAMES, useI18n } from "../i18n";
 import { useMutation } from "../session";
+import { TransferChart } from "../stats/TransferChart";
 import { ConnectionStatusBadge, ErrorBox } from "../ui/components";
 
 export function OverviewTab({ integration, onChange }: {
@@ -21,6 +22,7 @@ export function OverviewTab({ integration, onChange }: {
           <dt>{t.webhookUrl}</dt><dd><code class="break">{integration.webhookUrl}</code></dd>
         </dl>
       </section>
+      <TransferChart integrationId={integration.id} />
       <section aria-labelledby="connections-heading">
         <h2 id="connections-heading">{t.connections}</h2>
         {integration.connections.length === 0 && <p class="empty">{t.noConnectionsYet}</p>}
