@@ -5,8 +5,11 @@ import { I18nContext, initialLang, makeI18n, storeLang, type Lang } from "./i18n
 import { IntegrationPage } from "./pages/IntegrationPage";
 import { IntegrationsPage } from "./pages/IntegrationsPage";
 import { NotFound } from "./pages/NotFound";
+import { SettingsLinkPage } from "./pages/SettingsLinkPage";
+import { OnboardingWizard } from "./onboarding/OnboardingWizard";
+import { useOnboardingText } from "./onboarding/strings";
 import { SignInPage } from "./pages/SignInPage";
-import { href, navigate, useRoute } from "./router";
+import { currentRoute, href, navigate, useRoute } from "./router";
 import { SessionContext, storedToken, storeToken } from "./session";
 import { TransferLog } from "./transfers/TransferLog";
 
@@ -29,6 +32,7 @@ export function App() {
     setToken(null);
   }, []);
   useEffect(() => onUnauthenticated(() => {
+    if (currentRoute().segments[0] === "settings-link") return; // a customer's link, not the signed-in session
     if (storedToken()) setNotice("sessionEnded");
     signOut();
   }), [signOut]);
@@ -41,15 +45,23 @@ export function App() {
 
   const session = useMemo(() => (token ? { token, signOut } : null), [token, signOut]);
   const t = i18n.t;
+  const o = useOnboardingText(i18n.lang);
   const [first, second, third, fourth] = route.segments;
 
   let page;
-  if (!session) {
+  const linkPage = first === "settings-link";
+  if (linkPage) {
+    page = <SettingsLinkPage query={route.query} />; // its own token (the link's), whoever is signed in
+  } else if (!session) {
     page = <SignInPage onSignedIn={signIn} notice={notice ? t[notice] : null} />;
   } else if (!first || first === "sign-in") {
     page = null; // redirected by the effect below
   } else if (first === "integrations" && !second) {
     page = <IntegrationsPage />;
+  } else if (first === "onboard" && !second) {
+    page = <OnboardingWizard id={null} step={null} />;
+  } else if (first === "integrations" && second && third === "onboarding") {
+    page = <OnboardingWizard id={second} step={fourth ?? null} />;
   } else if (first === "integrations" && second) {
     page = <IntegrationPage id={second} tab={third ?? "overview"} transferId={fourth ?? null} query={route.query} />;
   } else if (first === "transfers" && !third) {
@@ -60,7 +72,8 @@ export function App() {
   useEffect(() => {
     if (session && (!first || first === "sign-in")) navigate(href(["integrations"]), { replace: true });
   }, [session, first]);
-  const section = first === "transfers" ? "transfers" : first === "integrations" ? "integrations" : null;
+  const section = first === "transfers" ? "transfers" : first === "onboard" || third === "onboarding" ? "onboard"
+    : first === "integrations" ? "integrations" : null;
 
   return (
     <I18nContext.Provider value={i18n}>
@@ -69,8 +82,8 @@ export function App() {
         document.querySelector<HTMLElement>("#main h1")?.focus();
       }}>{t.skipToContent}</a>
       <header class="app-header">
-        <a class="brand" href={href(["integrations"])}>bokbro</a>
-        {session && (
+        <a class="brand" href={linkPage ? "#/settings-link" : href(["integrations"])}>bokbro</a>
+        {session && !linkPage && (
           <nav aria-label={t.mainNav} class="main-nav">
             <a href={href(["integrations"])} aria-current={section === "integrations" ? "page" : undefined}>
               {t.navIntegrations}
@@ -78,6 +91,7 @@ export function App() {
             <a href={href(["transfers"])} aria-current={section === "transfers" ? "page" : undefined}>
               {t.navTransfers}
             </a>
+            <a href={href(["onboard"])} aria-current={section === "onboard" ? "page" : undefined}>{o.navOnboard}</a>
           </nav>
         )}
         <div class="header-tools">
@@ -85,11 +99,11 @@ export function App() {
             <button type="button" lang="en" aria-pressed={lang === "en"} onClick={() => setLang("en")}>English</button>
             <button type="button" lang="nb" aria-pressed={lang === "nb"} onClick={() => setLang("nb")}>Norsk</button>
           </div>
-          {session && <button type="button" class="button button-quiet" onClick={signOut}>{t.signOut}</button>}
+          {session && !linkPage && <button type="button" class="button button-quiet" onClick={signOut}>{t.signOut}</button>}
         </div>
       </header>
       <main id="main" class={section === "transfers" || third === "transfers" ? "main main-wide" : "main"}>
-        {session ? <SessionContext.Provider value={session}>{page}</SessionContext.Provider> : page}
+        {session && !linkPage ? <SessionContext.Provider value={session}>{page}</SessionContext.Provider> : page}
       </main>
     </I18nContext.Provider>
   );

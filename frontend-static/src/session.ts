@@ -15,6 +15,18 @@ export function storeToken(token: string | null): void {
   else sessionStorage.removeItem(TOKEN_KEY);
 }
 
+// A customer's settings link (#/settings-link?token=…) is kept apart from an operator's or partner's sign-in.
+const LINK_TOKEN_KEY = "bokbro.settingsLinkToken";
+
+export function storedLinkToken(): string | null {
+  return sessionStorage.getItem(LINK_TOKEN_KEY);
+}
+
+export function storeLinkToken(token: string | null): void {
+  if (token) sessionStorage.setItem(LINK_TOKEN_KEY, token);
+  else sessionStorage.removeItem(LINK_TOKEN_KEY);
+}
+
 export interface Session {
   token: string;
   signOut: () => void;
