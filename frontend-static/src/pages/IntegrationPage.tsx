@@ -7,6 +7,7 @@ import { TransferLog } from "../transfers/TransferLog";
 import { ErrorBox, IntegrationStatusBadge, Loading, PageTitle } from "../ui/components";
 import { NotFound } from "./NotFound";
 import { OverviewTab } from "./OverviewTab";
+import { OnboardingLink } from "../onboarding/OnboardingLink";
 import { ReconciliationTab } from "./ReconciliationTab";
 import { SettingsTab } from "./SettingsTab";
 
@@ -48,6 +49,7 @@ export function IntegrationPage({ id, tab, transferId, query }: {
         <p class="flow">
           {SYSTEM_NAMES[integration.source]} → {SYSTEM_NAMES[integration.target]}
           {" "}<IntegrationStatusBadge status={integration.status} />
+          {integration.status === "ONBOARDING" && <OnboardingLink id={id} />}
         </p>
       </div>
       <nav class="tabs" aria-label={t.integrationNav}>
