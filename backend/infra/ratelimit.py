@@ -1,9 +1,11 @@
 """Request budgets shared by every worker that uses the same credential (Redis-backed).
 
-A fixed window per (system, credential): ``INCR`` on a key that expires with its window. When the window's
-budget is spent the caller sleeps until the next window. Fixed windows can let up to twice the budget
-through across a window boundary; the budgets below therefore sit at the systems' published or observed
-limits' safe side (Rackbeat's own clients use 480/min; eAccounting documents 600/min; Mystore 120/min).
+A sliding log per (system, credential): every request is a member of a Redis sorted set scored by its time;
+a request is let through when fewer than ``limit`` requests fall within the last ``period_seconds``, otherwise
+the caller sleeps until the oldest one leaves the period. (A fixed, clock-aligned window would let twice the
+budget through across a window boundary, and the systems answer 429 to that.) Budgets are the systems'
+published or observed limits (Rackbeat's own clients use 480/min; eAccounting documents 600/min; Mystore
+120/min).
 Tripletex publishes no number: it tells us through ``X-Rate-Limit-*`` headers and 429s, which the
 retry logic honours, so it has no budget here.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -46,17 +49,26 @@ class RedisRateLimiter(RateLimiter):
         self._sleep = sleep
 
     async def acquire(self, key: str) -> None:
+        """Wait until a request fits in the budget of the last ``period_seconds`` (a sliding log in a sorted set:
+        one member per request, by time), then count it."""
         waited = 0.0
+        period = self.budget.period_seconds
+        redis_key = f"{self.prefix}:ratelimit:{key}"
         while True:
             now = self._clock()
-            window = int(now // self.budget.period_seconds)
-            redis_key = f"{self.prefix}:ratelimit:{key}:{window}"
-            count = await self.redis.incr(redis_key)
-            if count == 1:
-                await self.redis.expire(redis_key, int(self.budget.period_seconds) + 5)
+            member = f"{now!r}:{uuid.uuid4().hex}"
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.zremrangebyscore(redis_key, "-inf", now - period)
+                pipe.zadd(redis_key, {member: now})
+                pipe.zcard(redis_key)
+                pipe.expire(redis_key, int(period) + 5)
+                _, _, count, _ = await pipe.execute()
             if count <= self.budget.limit:
                 return
-            sleep_for = (window + 1) * self.budget.period_seconds - now + 0.01
+            # over the budget: take this request back out and wait until the oldest one leaves the period
+            await self.redis.zrem(redis_key, member)
+            oldest = await self.redis.zrange(redis_key, 0, 0, withscores=True)
+            sleep_for = max(float(oldest[0][1]) + period - now, 0.0) + 0.01 if oldest else 0.01
             if waited + sleep_for > self.max_wait_seconds:
                 return  # let the call go; the system's own 429 and our retry take over from here
             await self._sleep(sleep_for)

@@ -377,10 +377,6 @@ async def test_workers_sharing_a_token_share_one_budget(sandbox: Sandbox) -> Non
     assert elapsed >= 1.0  # 12 calls at 4 per window: they waited for two new windows
 
 
-@pytest.mark.xfail(strict=True, reason="backend/infra/ratelimit.py counts fixed clock-aligned windows with a budget "
-                   "equal to the system's limit (Rackbeat 480/min): a run that starts mid-window sends the budget "
-                   "twice within one period across the boundary, and the system (any sliding or first-hit window) "
-                   "answers 429")
 async def test_a_budget_equal_to_the_limit_never_meets_a_429(sandbox: Sandbox) -> None:
     statuses, _ = await _shared_budget_run(sandbox, sandbox_limit=4)
     assert 429 not in statuses

@@ -56,3 +56,19 @@ async def test_a_wait_longer_than_allowed_lets_the_call_through() -> None:
     await limiter.acquire("k")  # would wait for the next minute; lets it go, the system's 429 decides
     assert clock.slept == []
     await redis.aclose()
+
+
+async def test_no_sliding_period_holds_more_than_the_budget_even_from_mid_window() -> None:
+    """A run that starts in the middle of a clock minute must not send the budget twice within one minute (the
+    systems count any 60 s, not clock minutes)."""
+    redis = create_redis("")
+    clock = FakeClock()
+    clock.now += 45  # three quarters into a clock minute
+    limiter = RedisRateLimiter(redis, "t", Budget(5, 60), clock=clock, sleep=clock.sleep)
+    times: list[float] = []
+    for _ in range(15):
+        await limiter.acquire("k")
+        times.append(clock.now)
+    for i, t in enumerate(times):
+        assert sum(1 for u in times[i:] if u < t + 60) <= 5, times
+    await redis.aclose()
