@@ -85,10 +85,16 @@ async def test_operator_onboards_a_company_and_the_customer_opens_the_settings_l
     await expect(tx_card.get_by_text("Tripletex: every check passed.")).to_be_visible(timeout=30_000)
     await expect(tx_card.locator(".checks li")).not_to_have_count(0)
     await ui.shot("credentials")
-    await page.get_by_role("button", name="Next", exact=True).click()
+
+    # -- the wizard resumes where the integration stands: from its page, "Continue onboarding" opens the groups
+    await ui.open(f"#/integrations/{integration_id}")
+    await expect(page.get_by_role("heading", name="Fjellsport AS", level=1)).to_be_visible()
+    await page.get_by_role("link", name="Continue onboarding").click()
+    await expect(page).to_have_url(re.compile(r"/onboarding/groups$"))
+    await expect(page.locator("#wizard-step-heading")).to_have_text("Rackbeat groups")
+    await expect(steps_nav.locator("li.is-done")).to_have_count(2)  # company and credentials
 
     # -- 3 Rackbeat's groups are there
-    await step_heading(ui, "Rackbeat groups")
     await expect(page.get_by_test_id("groups-result")).to_have_text("Every group is in place.")
     await expect(page.locator(".requirement")).to_have_count(4)
     await page.get_by_role("button", name="Check again").click()
