@@ -2,7 +2,8 @@
 // live progress bar per entity (initialSyncProgress subscription), its failed records and "retry failed".
 import { useEffect, useRef, useState } from "preact/hooks";
 import { subscribe } from "../api/client";
-import { useI18n } from "../i18n";
+import type { System } from "../api/types";
+import { SYSTEM_NAMES, useI18n } from "../i18n";
 import { useMutation, useQuery, useSession } from "../session";
 import { ErrorBox, Loading } from "../ui/components";
 import {
@@ -35,7 +36,8 @@ export function PreviewStep({ state, next, go, entities, setEntities }: StepProp
       {loading && !data && <Loading />}
       {preview && (
         <>
-          <p class="muted">{preview.direction}</p>
+          <p class="muted">{preview.direction.split(/\s*(?:→|->)\s*/)
+            .map((s) => SYSTEM_NAMES[s.trim().toUpperCase() as System] ?? s).join(" → ")}</p>
           {preview.alreadyStarted && (
             <div class="notice notice-info"><p>{o.alreadyStarted}</p>
               <button type="button" class="button" onClick={() => go("sync")}>{o.steps.sync}</button></div>
