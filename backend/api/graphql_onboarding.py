@@ -42,7 +42,8 @@ EmailStatus = strawberry.enum(
 # What a settings link may do, by operation type: root field names (aliases do not count).
 SETTINGS_LINK_FIELDS: dict[OperationType, frozenset[str]] = {
     OperationType.QUERY: frozenset({"integration", "integrations", "transfers", "transfer", "mappings",
-                                    "suggestMappings", "settingChanges", "__typename", "__schema", "__type"}),
+                                    "suggestMappings", "mappingChoices", "settingChanges", "__typename", "__schema",
+                                    "__type"}),
     OperationType.MUTATION: frozenset({"updateSettings", "setMappings", "__typename"}),
     OperationType.SUBSCRIPTION: frozenset({"transferUpdated"}),
 }

@@ -374,6 +374,13 @@ class Mapping:
                    options=dict(row.options))  # type: ignore[arg-type]
 
 
+@strawberry.type(description="A value a mapping may point at.")
+class MappingChoice:
+    key: str = strawberry.field(description="What goes in the mapping's targetKey.")
+    name: str
+    detail: str | None
+
+
 @strawberry.type(description="A mapping as saved, or suggested (matching names, default options) when none is.")
 class MappingSuggestion:
     kind: str
@@ -453,6 +460,14 @@ class Query(PreflightQuery, OnboardingQuery, InitialSyncQuery, TransferStatsQuer
         principal.require(str(integration_id))
         rows = await mapping_service.list_mappings(c.app, principal, str(integration_id), kind)
         return [Mapping.of(r) for r in rows]
+
+    @strawberry.field(description="Every value a mapping of this kind may point at: Rackbeat groups (customer_group, "
+                                  "supplier_group, product_group, service_group), Rackbeat payment terms "
+                                  "(payment_term), Tripletex payment types (payment_method).")
+    async def mapping_choices(self, info: Info, integration_id: strawberry.ID, kind: str) -> list[MappingChoice]:
+        c = ctx_of(info)
+        rows = await mapping_service.mapping_choices(c.app, await c.principal(), str(integration_id), kind)
+        return [MappingChoice(key=r.key, name=r.name, detail=r.detail) for r in rows]
 
     @strawberry.field(description="Each webshop payment method with its saved mapping, or a suggested one.")
     async def suggest_mappings(self, info: Info, integration_id: strawberry.ID) -> list[MappingSuggestion]:
@@ -671,7 +686,7 @@ class Subscription(InitialSyncSubscription):
                 yield node
         finally:
             with contextlib.suppress(Exception):
-                await events.aclose()  # type: ignore[attr-defined]
+                await events.aclose()
 
 
 def _should_mask(error: GraphQLError) -> bool:

@@ -292,3 +292,39 @@ async def _suggest_rackbeat(ctx: AppContext, principal: Principal, integration: 
         out.append(Suggestion(PAYMENT_TERM, key, name, str(match["number"]) if match else None,
                               str(match.get("name")) if match else None, {}, False))
     return out
+
+
+@dataclass(frozen=True)
+class Choice:
+    key: str
+    name: str
+    detail: str | None = None
+
+
+async def mapping_choices(ctx: AppContext, principal: Principal, integration_id: str, kind: str) -> list[Choice]:
+    """Every value a mapping of ``kind`` may point at (what a mapping form offers): Rackbeat's groups or payment
+    terms, or the target's payment types."""
+    integration = await _integration(ctx, principal, integration_id)
+    if kind in GROUP_KINDS or kind == PAYMENT_TERM:
+        if integration.source != System.RACKBEAT.value:
+            raise InvalidInput(f"{kind} mappings are for Rackbeat integrations", field="kind")
+        rb = rackbeat_client(ctx, await _connection(ctx, integration_id, System.RACKBEAT), None)
+        if kind == PAYMENT_TERM:
+            return [Choice(str(t.get("number")), str(t.get("name") or ""),
+                           f"{t.get('type')}, {t.get('maturity_days')} days") for t in await rb.list_payment_terms()]
+        if kind == "customer_group":
+            groups = await rb.list_customer_groups()
+        elif kind == "supplier_group":
+            groups = await rb.list_supplier_groups()
+        else:
+            groups = await rb.list_product_groups()
+        return [Choice(str(g.get("number")), str(g.get("name") or ""),
+                       None if "has_inventory" not in g else ("holds stock" if g["has_inventory"] else "no stock"))
+                for g in groups]
+    if kind == PAYMENT_METHOD:
+        if integration.target != System.TRIPLETEX.value:
+            raise InvalidInput("payment-method mappings point at Tripletex payment types", field="kind")
+        ledger = tripletex_client(ctx, await _connection(ctx, integration_id, System.TRIPLETEX), None)
+        return [Choice(str(t.get("id")), str(t.get("description") or t.get("displayName") or ""))
+                for t in await ledger.list_payment_types()]
+    raise InvalidInput(f"unknown mapping kind {kind!r} (known: {', '.join(sorted(KINDS))})", field="kind")

@@ -193,3 +193,22 @@ async def test_initial_sync_eaccounting_to_rackbeat(be: Backend) -> None:
         for key, entity in (("customers", "customers"), ("products", "products"), ("units", "units"),
                             ("productGroups", "product_groups"), ("paymentTerms", "payment_terms")):
             assert after["counts"][key] - before["counts"][key] == plan[entity]["create"], (key, entity)
+
+
+async def test_mapping_choices_list_what_a_mapping_may_point_at(stack: Stack) -> None:
+    setup = await onboard_for_sync(stack)
+    await make_groups(stack, setup.rackbeat["token"])
+    query = "query($id: ID!, $k: String!) { mappingChoices(integrationId: $id, kind: $k) { key name detail } }"
+    service = (await stack.gql(query, {"id": setup.integration_id, "k": "service_group"}))["mappingChoices"]
+    assert {(c["name"], c["detail"]) for c in service} == {("Lagervarer", "holds stock"), ("Tjenester", "no stock")}
+    customers = (await stack.gql(query, {"id": setup.integration_id, "k": "customer_group"}))["mappingChoices"]
+    assert [c["name"] for c in customers] == ["Kunder"]
+    try:
+        await stack.gql(query, {"id": setup.integration_id, "k": "payment_method"})  # Tripletex: payment types
+    except GraphQLError as exc:
+        raise AssertionError(exc) from exc
+    try:
+        await stack.gql(query, {"id": setup.integration_id, "k": "colour"})
+        raise AssertionError("an unknown kind was accepted")
+    except GraphQLError as exc:
+        assert exc.codes == ["INVALID_INPUT"]
