@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.browser.conftest import CHROMIUM_ARGS, UI, VIEWPORT
+from tests.browser.conftest import UI
 from tests.e2e.flow import Setup, book_invoice, wait_for_transfer
 from tests.e2e.initial_sync_flow import fill_tripletex, make_groups
 from tests.support.stack import Stack
