@@ -25,7 +25,8 @@ async def test_an_invalid_organisation_number_fails_with_the_fix_then_goes_throu
     headers = {"Authorization": f"Bearer {setup.rackbeat['token']}"}
     terms = (await stack.sandbox("rackbeat", "GET", "/api/payment-terms", headers=headers)).json()
     made = await stack.sandbox("rackbeat", "POST", "/api/customers", headers=headers,
-                               json={"payment_terms_id": terms["payment_terms"][0]["number"], "company_name": "Åtte Siffer AS", "company_vat": "12345678",
+                               json={"payment_terms_id": terms["payment_terms"][0]["number"],
+                                     "company_name": "Åtte Siffer AS", "company_vat": "12345678",
                                      "contact_email": "post@atte.example", "address_street": "Kaia 1",
                                      "address_zipcode": "7010", "address_city": "Trondheim"})
     assert made.status_code == 201, made.text
