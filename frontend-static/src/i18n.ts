@@ -3,7 +3,8 @@
 import { createContext } from "preact";
 import { useContext } from "preact/hooks";
 import type {
-  ConnectionStatus, EntitySync, IntegrationStatus, System, TransferKind, TransferMode, TransferStatus,
+  ConnectionStatus, CustomerMatch, EAccountingInvoiceStatus, EntitySync, IntegrationStatus, InvoiceNumberSource,
+  OrderFlowStart, System, TransferKind, TransferMode, TransferStatus,
 } from "./api/types";
 
 export type Lang = "en" | "nb";
@@ -137,12 +138,60 @@ const en = {
   syncSuppliers: "Suppliers",
   syncProducts: "Products",
   syncBoms: "BOMs (bundles)",
-  notSynced: "Stock levels and the financial inventory value are not synced: they stay in the source system.",
+  notSynced: (source: string) =>
+    `Stock levels and the financial value of the inventory are not synchronised. They stay in ${source}.`,
+  notSyncedWhere: (source: string) => `They stay in ${source}.`,
   save: "Save settings",
   saving: "Saving…",
   saved: (time: string) => `Settings saved at ${time}.`,
   unsaved: "You have unsaved changes.",
   noSettings: "This integration has no settings yet.",
+  settingsIntro: (source: string, target: string) =>
+    `Every setting of this ${source} → ${target} integration. Changes apply to the next transfer.`,
+  sectionInvoices: "Invoices",
+  sectionEAccounting: "Visma eAccounting",
+  sectionWebshopCustomers: "Webshop customers",
+  sectionRecords: "Records and purchase orders",
+  startOrderFlowFrom: "Start order flow from",
+  startOrderFlowHelp: (source: string) => `Whether invoices booked in ${source} are transferred at all.`,
+  orderFlow: {
+    SOURCE: (source: string) => `${source}: transfer each invoice as it is booked`,
+    DONT_TRANSFER: () => "Don't transfer invoices",
+  } as Record<OrderFlowStart, (source: string) => string>,
+  invoiceTransferModeHelp: "Whether an invoice arrives finished or as an order you check first.",
+  invoiceNumberSource: "Invoice numbers",
+  invoiceNumberSourceHelp: (target: string) =>
+    `Who numbers the invoices; a number already used in ${target} is refused with an explanation, never reused.`,
+  invoiceNumbers: {
+    TARGET: (_source: string, target: string) => `${target} numbers them (recommended)`,
+    SOURCE: (source: string) => `The number of the ${source} document`,
+  } as Record<InvoiceNumberSource, (source: string, target: string) => string>,
+  webshopModeNote: "How each order is transferred (a paid invoice or an editable order, sent to the customer or not) is set per payment method under Mappings.",
+  eaccountingInvoiceStatus: "What a transferred invoice becomes in eAccounting",
+  eaccountingInvoiceStatusHelp: "A draft you check and send yourself, a finished invoice, or a finished invoice eAccounting e-mails to the customer.",
+  eaccountingStatus: {
+    DRAFT: "Invoice draft", INVOICED: "Invoice", INVOICED_AND_EMAIL: "Invoice, e-mailed to the customer by eAccounting",
+  } as Record<EAccountingInvoiceStatus, string>,
+  useExactQuantity: "Keep exact quantities (more than 2 decimals)",
+  useExactQuantityHelp: "eAccounting rows take 2 decimals. On: such a line is sent as 1 × the exact line amount, the real quantity in the row text. Off: the quantity is rounded to 2 decimals.",
+  customerNumberOffset: "Customer number offset",
+  customerNumberOffsetHelp: (target: string) =>
+    `Webshop customers get this number plus their webshop customer number in ${target} (default 100000), so they never collide with its own customers.`,
+  customerNumberOffsetInvalid: "Enter a whole number from 0 to 1000000000.",
+  customerMatch: "How an order's customer is found",
+  customerMatchHelp: (target: string) =>
+    `By customer number, or a business by its organisation number first, so that a company already in ${target} is reused.`,
+  customerMatches: {
+    CUSTOMER_NUMBER: "By customer number (plus the offset)",
+    ORGANIZATION_NUMBER: "Businesses by organisation number first",
+  } as Record<CustomerMatch, string>,
+  updateExistingCustomers: "Update existing customers from the order",
+  updateExistingCustomersHelp: "On: a customer who already exists gets the name, address and e-mail of the webshop order. Off (\"do not update existing customer\"): it is left as it is.",
+  transferPurchaseOrders: "Transfer purchase orders",
+  transferPurchaseOrdersHelp: (source: string, target: string) =>
+    `Purchase orders booked in ${source} go to ${target}, to be matched against the supplier invoices there.`,
+  notSyncedTitle: "Never synchronised",
+  fixErrors: "Correct the marked field first.",
 
   // transfer log
   transfersTitle: "Transfer log",
@@ -362,12 +411,59 @@ const nb: Dict = {
   syncSuppliers: "Leverandører",
   syncProducts: "Produkter",
   syncBoms: "Strukturvarer",
-  notSynced: "Lagerbeholdning og finansiell lagerverdi synkroniseres ikke: de blir værende i kildesystemet.",
+  notSynced: (source) => `Lagerbeholdning og den finansielle lagerverdien synkroniseres ikke. De blir værende i ${source}.`,
+  notSyncedWhere: (source) => `De blir værende i ${source}.`,
   save: "Lagre innstillingene",
   saving: "Lagrer …",
   saved: (time) => `Innstillingene er lagret kl. ${time}.`,
   unsaved: "Du har endringer som ikke er lagret.",
   noSettings: "Denne integrasjonen har ingen innstillinger ennå.",
+  settingsIntro: (source, target) =>
+    `Alle innstillingene for denne integrasjonen ${source} → ${target}. Endringer gjelder fra neste overføring.`,
+  sectionInvoices: "Fakturaer",
+  sectionEAccounting: "Visma eAccounting",
+  sectionWebshopCustomers: "Nettbutikkunder",
+  sectionRecords: "Registre og innkjøpsordre",
+  startOrderFlowFrom: "Start ordreflyt fra",
+  startOrderFlowHelp: (source) => `Om fakturaer som bokføres i ${source}, overføres i det hele tatt.`,
+  orderFlow: {
+    SOURCE: (source) => `${source}: overfør alle bokførte fakturaer`,
+    DONT_TRANSFER: () => "Ikke overfør fakturaer",
+  },
+  invoiceTransferModeHelp: "Om fakturaen kommer inn ferdig, eller som en ordre du kontrollerer først.",
+  invoiceNumberSource: "Fakturanummer",
+  invoiceNumberSourceHelp: (target) =>
+    `Hvem som bestemmer fakturanummeret; et nummer som allerede er brukt i ${target}, avvises med en forklaring og brukes aldri om igjen.`,
+  invoiceNumbers: {
+    TARGET: (_source, target) => `${target} bestemmer dem (anbefalt)`,
+    SOURCE: (source) => `Nummeret på dokumentet i ${source}`,
+  },
+  webshopModeNote: "Hvordan hver ordre overføres (betalt faktura eller redigerbar ordre, sendt til kunden eller ikke), velges per betalingsmåte under Koblinger.",
+  eaccountingInvoiceStatus: "Hva en overført faktura blir i eAccounting",
+  eaccountingInvoiceStatusHelp: "Et utkast du selv kontrollerer og sender, en ferdig faktura, eller en ferdig faktura som eAccounting sender kunden på e-post.",
+  eaccountingStatus: {
+    DRAFT: "Fakturautkast", INVOICED: "Faktura", INVOICED_AND_EMAIL: "Faktura, sendt kunden på e-post av eAccounting",
+  },
+  useExactQuantity: "Behold nøyaktige antall (mer enn 2 desimaler)",
+  useExactQuantityHelp: "eAccounting-linjer har 2 desimaler. På: en slik linje sendes som 1 × det nøyaktige linjebeløpet, med det virkelige antallet i linjeteksten. Av: antallet rundes av til 2 desimaler.",
+  customerNumberOffset: "Tillegg til kundenummer",
+  customerNumberOffsetHelp: (target) =>
+    `Nettbutikkunder får dette tallet pluss kundenummeret sitt i nettbutikken i ${target} (standard 100000), så de aldri kolliderer med kundene som finnes der.`,
+  customerNumberOffsetInvalid: "Skriv et helt tall fra 0 til 1000000000.",
+  customerMatch: "Slik finnes kunden til en ordre",
+  customerMatchHelp: (target) =>
+    `Etter kundenummer, eller en bedrift først etter organisasjonsnummer, slik at et firma som allerede finnes i ${target}, brukes om igjen.`,
+  customerMatches: {
+    CUSTOMER_NUMBER: "Etter kundenummer (pluss tillegget)",
+    ORGANIZATION_NUMBER: "Bedrifter først etter organisasjonsnummer",
+  },
+  updateExistingCustomers: "Oppdater eksisterende kunder fra ordren",
+  updateExistingCustomersHelp: "På: en kunde som allerede finnes, får navn, adresse og e-post fra nettbutikkordren. Av («ikke oppdater eksisterende kunde»): kunden blir stående som den er.",
+  transferPurchaseOrders: "Overfør innkjøpsordre",
+  transferPurchaseOrdersHelp: (source, target) =>
+    `Innkjøpsordre som bokføres i ${source}, går til ${target} for å avstemmes mot leverandørfakturaene der.`,
+  notSyncedTitle: "Synkroniseres aldri",
+  fixErrors: "Rett det merkede feltet først.",
 
   transfersTitle: "Overføringslogg",
   allIntegrations: "Alle integrasjoner",

@@ -78,7 +78,8 @@ async def test_operator_walk_from_sign_in_to_a_resent_invoice(stack: Stack, ui: 
     # -- settings: both explained, saved with a confirmation; the server has the new value
     await page.get_by_role("navigation", name="Integration").get_by_role("link", name="Settings").click()
     await expect(page.get_by_text("Lands as a draft order that you check and invoice")).to_be_visible()
-    await expect(page.get_by_text("Stock levels and the financial inventory value are not synced")).to_be_visible()
+    await expect(page.get_by_test_id("not-synced")).to_contain_text(
+        "Stock levels and the financial value of the inventory are not synchronised")
     await save_mode(ui, "Editable sales order")
     await ui.shot("settings-saved")
     assert (await settings_of(stack, setup.integration_id))["invoiceTransferMode"] == "ORDER"

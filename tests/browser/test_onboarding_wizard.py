@@ -120,6 +120,13 @@ async def test_operator_onboards_a_company_and_the_customer_opens_the_settings_l
                   "Product group for stock products", "Service group for products without stock"):
         await expect(page.get_by_label(label)).not_to_have_value("")
     await expect(page.locator("#map-service_group option:checked")).to_contain_text("Tjenester")
+    # every select offers all of Rackbeat's choices (mappingChoices), not only the suggested one: each product
+    # select lists both product groups, with the suggestion selected
+    for select in ("#map-product_group", "#map-service_group"):
+        await expect(page.locator(f"{select} option")).to_have_text(
+            ["— not mapped —", re.compile(r"^Lagervarer \(\d+\) — holds stock$"),
+             re.compile(r"^Tjenester \(\d+\) — no stock$")])
+    await expect(page.locator("#map-product_group option:checked")).to_contain_text("Lagervarer")
     await ui.shot("mappings")
     await page.get_by_role("button", name="Save the mappings").click()
 

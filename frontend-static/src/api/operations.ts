@@ -15,7 +15,9 @@ export const TRANSFER_ROW = gql`
 
 export const SETTINGS_FIELDS = gql`
   fragment SettingsFields on Settings {
-    integrationId invoiceTransferMode sendInvoiceToCustomer syncCustomers syncSuppliers syncProducts syncBoms updatedAt
+    integrationId invoiceTransferMode sendInvoiceToCustomer syncCustomers syncSuppliers syncProducts syncBoms
+    eaccountingInvoiceStatus startOrderFlowFrom useExactQuantity transferPurchaseOrders
+    customerNumberOffset customerMatch updateExistingCustomers invoiceNumberSource notesNotSynced updatedAt
   }
 `;
 

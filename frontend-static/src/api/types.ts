@@ -7,6 +7,10 @@ export type TransferStatus = "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "
 export type TransferKind = "INVOICE" | "ORDER" | "CUSTOMER" | "SUPPLIER" | "PRODUCT" | "BOM" | "PURCHASE_ORDER";
 export type TransferMode = "INVOICE" | "ORDER";
 export type EntitySync = "SOURCE_TO_TARGET" | "OFF";
+export type EAccountingInvoiceStatus = "DRAFT" | "INVOICED" | "INVOICED_AND_EMAIL";
+export type OrderFlowStart = "SOURCE" | "DONT_TRANSFER";
+export type CustomerMatch = "CUSTOMER_NUMBER" | "ORGANIZATION_NUMBER";
+export type InvoiceNumberSource = "TARGET" | "SOURCE";
 
 export const TRANSFER_STATUSES: TransferStatus[] = ["QUEUED", "RUNNING", "RETRYING", "SUCCEEDED", "FAILED"];
 export const TRANSFER_KINDS: TransferKind[] = ["INVOICE", "ORDER", "CUSTOMER", "SUPPLIER", "PRODUCT", "BOM",
@@ -35,10 +39,27 @@ export interface Settings {
   syncSuppliers: EntitySync;
   syncProducts: EntitySync;
   syncBoms: EntitySync;
+  eaccountingInvoiceStatus: EAccountingInvoiceStatus;
+  startOrderFlowFrom: OrderFlowStart;
+  useExactQuantity: boolean;
+  transferPurchaseOrders: boolean;
+  customerNumberOffset: number;
+  customerMatch: CustomerMatch;
+  updateExistingCustomers: boolean;
+  invoiceNumberSource: InvoiceNumberSource;
+  /** What is never synchronised, in the API's words (English). */
+  notesNotSynced: string;
   updatedAt: string;
 }
 
-export type SettingsInput = Partial<Omit<Settings, "integrationId" | "updatedAt">>;
+export type SettingsInput = Partial<Omit<Settings, "integrationId" | "updatedAt" | "notesNotSynced">>;
+
+/** A value a mapping may point at (mappingChoices): a Rackbeat group or payment term, a Tripletex payment type. */
+export interface MappingChoice {
+  key: string;
+  name: string;
+  detail: string | null;
+}
 
 export interface IntegrationSummary {
   id: string;

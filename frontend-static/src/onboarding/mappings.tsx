@@ -1,34 +1,40 @@
 // Mappings: for Rackbeat integrations the groups new records go into and the payment terms (the initial sync's),
-// for Mystore the payment methods → Tripletex payment types with how each is transferred. Suggestions come
-// pre-filled; saved with setMappings.
+// for Mystore the payment methods → Tripletex payment types with how each is transferred. Every select offers all
+// the values the API lists (mappingChoices), with the saved or suggested one pre-selected; saved with setMappings.
 import { useEffect, useState } from "preact/hooks";
+import type { MappingChoice } from "../api/types";
 import { useMutation, useQuery } from "../session";
 import { ErrorBox, Loading } from "../ui/components";
-import { MAPPING_CHOICES, PAYMENT_METHOD_SUGGESTIONS, SET_MAPPINGS } from "./operations";
+import { MAPPING_SUGGESTIONS, PAYMENT_TYPE_CHOICES, RACKBEAT_MAPPING_CHOICES, SET_MAPPINGS } from "./operations";
 import { useOnboardingText } from "./strings";
 import type { MappingInput, MappingSuggestion, PaymentOptions } from "./types";
 import type { StepProps } from "./OnboardingWizard";
 
-const GROUP_REQUIREMENT: Record<string, string> = {
-  customer_group: "CUSTOMER_GROUP", supplier_group: "SUPPLIER_GROUP", product_group: "STOCK_PRODUCT_GROUP",
-  service_group: "SERVICE_PRODUCT_GROUP",
-};
+const GROUP_KINDS = ["customer_group", "supplier_group", "product_group", "service_group"];
 
-type Choice = { key: string; name: string };
+type ChoicesByKind = Record<string, MappingChoice[]>;
 
 function keyOf(s: { kind: string; sourceKey: string }): string {
   return `${s.kind}:${s.sourceKey}`;
 }
 
-/** The distinct targets the suggestions name (what the API offers as choices where it lists none). */
-function targetsOf(suggestions: MappingSuggestion[], kind: string): Choice[] {
-  const seen = new Map<string, Choice>();
+/**
+ * The options of a mapping select: every value the API lists for the kind, plus any target a suggestion or saved
+ * mapping names that the list lacks (so a pre-selected value is always among the options).
+ */
+function optionsOf(listed: MappingChoice[] | undefined, suggestions: MappingSuggestion[], kind: string): MappingChoice[] {
+  const options = [...(listed ?? [])];
   for (const s of suggestions) {
-    if (s.kind === kind && s.targetKey && !seen.has(s.targetKey)) {
-      seen.set(s.targetKey, { key: s.targetKey, name: s.targetName ?? s.targetKey });
+    if (s.kind === kind && s.targetKey && !options.some((c) => c.key === s.targetKey)) {
+      options.push({ key: s.targetKey, name: s.targetName ?? s.targetKey, detail: null });
     }
   }
-  return [...seen.values()];
+  return options;
+}
+
+function optionText(c: MappingChoice, withKey: boolean): string {
+  const name = withKey ? `${c.name} (${c.key})` : c.name || c.key;
+  return c.detail ? `${name} — ${c.detail}` : name;
 }
 
 function SavedMark({ s }: { s: MappingSuggestion }) {
@@ -43,7 +49,8 @@ export function MappingsStep(props: StepProps) {
 function RackbeatMappings({ state, reload, next }: StepProps) {
   const o = useOnboardingText();
   const id = state.integration.id;
-  const { data, error, loading, reload: refetch } = useQuery(MAPPING_CHOICES, { id });
+  const { data, error, loading, reload: refetch } = useQuery(MAPPING_SUGGESTIONS, { id });
+  const listed = useQuery(RACKBEAT_MAPPING_CHOICES, { id });
   const [form, setForm] = useState<Record<string, string>>({});
   const [problem, setProblem] = useState<string | null>(null);
   const save = useMutation(SET_MAPPINGS);
@@ -52,18 +59,14 @@ function RackbeatMappings({ state, reload, next }: StepProps) {
   }, [data]);
 
   const suggestions = data?.suggestMappings ?? [];
-  const groups = suggestions.filter((s) => s.kind in GROUP_REQUIREMENT);
+  const groups = suggestions.filter((s) => GROUP_KINDS.includes(s.kind));
   const terms = suggestions.filter((s) => s.kind === "payment_term");
-  const termChoices = targetsOf(suggestions, "payment_term");
-  const groupChoices = (kind: string): Choice[] => {
-    const req = data?.rackbeatPrerequisites.requirements.find((r) => r.code === GROUP_REQUIREMENT[kind]);
-    const list: Choice[] = (req?.found ?? []).map((g) => ({ key: g.number, name: g.name }));
-    const suggested = suggestions.find((s) => s.kind === kind);
-    if (suggested?.targetKey && !list.some((c) => c.key === suggested.targetKey)) {
-      list.unshift({ key: suggested.targetKey, name: suggested.targetName ?? suggested.targetKey });
-    }
-    return list;
+  const byKind: ChoicesByKind | null = listed.data && {
+    customer_group: listed.data.customerGroups, supplier_group: listed.data.supplierGroups,
+    product_group: listed.data.productGroups, service_group: listed.data.serviceGroups,
+    payment_term: listed.data.paymentTerms,
   };
+  const choices = (kind: string) => optionsOf(byKind?.[kind], suggestions, kind);
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -85,8 +88,9 @@ function RackbeatMappings({ state, reload, next }: StepProps) {
     <form onSubmit={submit} noValidate>
       <p>{o.mappingsIntro}</p>
       {error && <ErrorBox error={error} onRetry={refetch} />}
-      {loading && !data && <Loading />}
-      {data && (
+      {listed.error && <ErrorBox error={listed.error} onRetry={listed.reload} />}
+      {(loading && !data) || (listed.loading && !listed.data) ? <Loading /> : null}
+      {data && (listed.data || listed.error) && (
         <>
           <fieldset>
             <legend>{o.groupsHeading}</legend>
@@ -97,7 +101,7 @@ function RackbeatMappings({ state, reload, next }: StepProps) {
                   <select id={`map-${s.kind}`} value={form[keyOf(s)] ?? ""}
                     onChange={(e) => setForm({ ...form, [keyOf(s)]: e.currentTarget.value })}>
                     <option value="">{o.notMapped}</option>
-                    {groupChoices(s.kind).map((c) => <option key={c.key} value={c.key}>{c.name} ({c.key})</option>)}
+                    {choices(s.kind).map((c) => <option key={c.key} value={c.key}>{optionText(c, true)}</option>)}
                   </select>
                   <SavedMark s={s} />
                 </div>
@@ -114,7 +118,7 @@ function RackbeatMappings({ state, reload, next }: StepProps) {
                   <select id={`map-term-${s.sourceKey}`} value={form[keyOf(s)] ?? ""}
                     onChange={(e) => setForm({ ...form, [keyOf(s)]: e.currentTarget.value })}>
                     <option value="">{o.notMapped}</option>
-                    {termChoices.map((c) => <option key={c.key} value={c.key}>{c.name} ({c.key})</option>)}
+                    {choices("payment_term").map((c) => <option key={c.key} value={c.key}>{optionText(c, true)}</option>)}
                   </select>
                   <SavedMark s={s} />
                 </div>
@@ -139,7 +143,9 @@ interface MethodRow { targetKey: string; options: Required<PaymentOptions> }
 function PaymentMethodMappings({ state, reload, next }: StepProps) {
   const o = useOnboardingText();
   const id = state.integration.id;
-  const { data, error, loading, reload: refetch } = useQuery(PAYMENT_METHOD_SUGGESTIONS, { id });
+  const { data, error, loading, reload: refetch } = useQuery(MAPPING_SUGGESTIONS, { id });
+  // payment types can be listed for Tripletex; for another target only the suggested ones are offered
+  const listed = useQuery(PAYMENT_TYPE_CHOICES, { id }, { skip: state.integration.target !== "TRIPLETEX" });
   const [form, setForm] = useState<Record<string, MethodRow>>({});
   const save = useMutation(SET_MAPPINGS);
   const methods = (data?.suggestMappings ?? []).filter((s) => s.kind === "payment_method");
@@ -152,7 +158,7 @@ function PaymentMethodMappings({ state, reload, next }: StepProps) {
       } }];
     })));
   }, [data]);
-  const choices = targetsOf(methods, "payment_method");
+  const choices = optionsOf(listed.data?.mappingChoices, methods, "payment_method");
   const set = (key: string, patch: { targetKey?: string; options?: PaymentOptions }) => {
     const row = form[key]!;
     setForm({ ...form, [key]: { targetKey: patch.targetKey ?? row.targetKey, options: { ...row.options, ...patch.options } } });
@@ -175,6 +181,7 @@ function PaymentMethodMappings({ state, reload, next }: StepProps) {
     <form onSubmit={submit} noValidate>
       <p>{o.paymentIntro}</p>
       {error && <ErrorBox error={error} onRetry={refetch} />}
+      {listed.error && <ErrorBox error={listed.error} onRetry={listed.reload} />}
       {loading && !data && <Loading />}
       {data && methods.length === 0 && <p class="help">{o.noMethods}</p>}
       {methods.map((s) => {
@@ -189,7 +196,7 @@ function PaymentMethodMappings({ state, reload, next }: StepProps) {
                 <label for={`pm-${k}-type`}>{o.methodLabel(s.sourceName)}</label>
                 <select id={`pm-${k}-type`} value={row.targetKey} onChange={(e) => set(s.sourceKey, { targetKey: e.currentTarget.value })}>
                   <option value="">{o.noPaymentType}</option>
-                  {choices.map((c) => <option key={c.key} value={c.key}>{c.name}</option>)}
+                  {choices.map((c) => <option key={c.key} value={c.key}>{optionText(c, false)}</option>)}
                 </select>
               </div>
               <div class="field">

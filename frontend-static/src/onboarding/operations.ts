@@ -2,7 +2,7 @@
 // every other gql template in src/).
 import { gql } from "../api/gql";
 import { CONNECTION_FIELDS, SETTINGS_FIELDS } from "../api/operations";
-import type { Connection, Integration, Settings, System } from "../api/types";
+import type { Connection, Integration, MappingChoice, Settings, System } from "../api/types";
 import type {
   InitialSyncPreview, InitialSyncProgress, InitialSyncRecord, MappingInput, MappingSuggestion, OnboardingFinished,
   PreflightReport, RackbeatPrerequisites, SentEmail,
@@ -66,22 +66,34 @@ export const PREFLIGHT_CHECKS = gql<{ preflightChecks: PreflightReport }, { id: 
   }
 `;
 
-export const MAPPING_CHOICES = gql<{
-  suggestMappings: MappingSuggestion[];
-  rackbeatPrerequisites: RackbeatPrerequisites;
-}, { id: string }>`
+/** Each mapping with its saved target, or the suggested one (groups, payment terms, payment methods). */
+export const MAPPING_SUGGESTIONS = gql<{ suggestMappings: MappingSuggestion[] }, { id: string }>`
   query OnboardingMappings($id: ID!) {
     suggestMappings(integrationId: $id) { kind sourceKey sourceName targetKey targetName options saved }
-    rackbeatPrerequisites(integrationId: $id) {
-      integrationId ready
-      requirements { code title titleNo status found { number name } missing message messageNo }
-    }
   }
 `;
 
-export const PAYMENT_METHOD_SUGGESTIONS = gql<{ suggestMappings: MappingSuggestion[] }, { id: string }>`
-  query OnboardingPaymentMethods($id: ID!) {
-    suggestMappings(integrationId: $id) { kind sourceKey sourceName targetKey targetName options saved }
+/** Every value each Rackbeat mapping may point at: all groups of each kind and every payment term. */
+export const RACKBEAT_MAPPING_CHOICES = gql<{
+  customerGroups: MappingChoice[];
+  supplierGroups: MappingChoice[];
+  productGroups: MappingChoice[];
+  serviceGroups: MappingChoice[];
+  paymentTerms: MappingChoice[];
+}, { id: string }>`
+  query OnboardingRackbeatMappingChoices($id: ID!) {
+    customerGroups: mappingChoices(integrationId: $id, kind: "customer_group") { key name detail }
+    supplierGroups: mappingChoices(integrationId: $id, kind: "supplier_group") { key name detail }
+    productGroups: mappingChoices(integrationId: $id, kind: "product_group") { key name detail }
+    serviceGroups: mappingChoices(integrationId: $id, kind: "service_group") { key name detail }
+    paymentTerms: mappingChoices(integrationId: $id, kind: "payment_term") { key name detail }
+  }
+`;
+
+/** Every Tripletex payment type a webshop payment method may be mapped to. */
+export const PAYMENT_TYPE_CHOICES = gql<{ mappingChoices: MappingChoice[] }, { id: string }>`
+  query OnboardingPaymentTypeChoices($id: ID!) {
+    mappingChoices(integrationId: $id, kind: "payment_method") { key name detail }
   }
 `;
 
