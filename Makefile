@@ -29,7 +29,7 @@ browser-deps:
 test: $(STAMP) lint typecheck schema-check frontend pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check backend worker tests
+	$(BIN)/ruff check backend worker tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy backend worker

@@ -24,6 +24,9 @@ USER_AGENT = "Rackbeat Webhook"
 class WebhookDispatcher:
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task[None]] = set()
+        # one HTTP client for every delivery (a client per delivery costs a TLS context each: most of the
+        # sandbox's CPU under load); per event loop, since a client's connections belong to the loop that made them
+        self._client: tuple[asyncio.AbstractEventLoop, httpx.AsyncClient] | None = None
         self._ids = itertools.count(1)
 
     @property
@@ -94,9 +97,8 @@ class WebhookDispatcher:
         connect = min(g.WEBHOOK_CONNECT_TIMEOUT_SECONDS, acc.webhook_timeout)
         try:
             async with asyncio.timeout(acc.webhook_timeout):
-                async with httpx.AsyncClient(timeout=httpx.Timeout(acc.webhook_timeout, connect=connect),
-                                             trust_env=False) as client:
-                    response = await client.post(str(hook["url"]), content=json.dumps(body), headers=headers)
+                response = await self._http().post(str(hook["url"]), content=json.dumps(body), headers=headers,
+                                                   timeout=httpx.Timeout(acc.webhook_timeout, connect=connect))
             return response.status_code, None
         except (TimeoutError, httpx.TimeoutException):
             return None, "timeout"
@@ -129,9 +131,18 @@ class WebhookDispatcher:
         while self._tasks:
             await asyncio.wait(set(self._tasks))
 
+    def _http(self) -> httpx.AsyncClient:
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._client[0] is not loop:
+            self._client = (loop, httpx.AsyncClient(trust_env=False))
+        return self._client[1]
+
     async def aclose(self) -> None:
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._tasks.clear()
+        if self._client is not None and self._client[0] is asyncio.get_running_loop():
+            await self._client[1].aclose()
+        self._client = None
