@@ -31,6 +31,7 @@ from backend.connectors.base import (
     HttpConnector,
     NotFoundError,
     RateLimiter,
+    ValidationError,
     redact_text,
 )
 
@@ -71,6 +72,20 @@ def _session_lock(key: str) -> asyncio.Lock:
         held = (loop, asyncio.Lock())
         _LOCKS[key] = held
     return held[1]
+
+
+# Tripletex refuses a search that matches more than 10,000 objects (422, code 23000), whatever ``count`` is
+# [reference/tripletex/ENDPOINTS.md, "Result set too large", from Tripletex's FAQ]. Products can be narrowed by
+# price (the spec's ``priceExcludingVatCurrencyFrom`` — from and including — and ``...To`` — to and excluding), so
+# ``iter_products`` reads them in price ranges. Customers and suppliers have no published filter that splits a
+# list into ranges (``id`` and ``customerAccountNumber`` take lists of known values): a company with more than
+# 10,000 active customers cannot be listed, and callers get the 23000 error to explain.
+RESULT_SET_TOO_LARGE = "23000"
+PRICE_DECADES: tuple[tuple[float, float], ...] = (
+    (-1e15, 0.0), (0.0, 10.0), (10.0, 100.0), (100.0, 1_000.0), (1_000.0, 10_000.0), (10_000.0, 100_000.0),
+    (100_000.0, 1e15),
+)
+MIN_PRICE_STEP = 0.02  # below this a range is not split again (the products share one price)
 
 
 def session_key(consumer_token: str, employee_token: str) -> str:
@@ -240,11 +255,10 @@ class TripletexClient(HttpConnector):
         return values[0] if values else None
 
     async def paginate(self, path: str, params: Mapping[str, Any] | None = None, *,
-                       page_size: int = 1000) -> AsyncIterator[dict[str, Any]]:
+                       page_size: int = 1000, start: int = 0) -> AsyncIterator[dict[str, Any]]:
         """Every value of a list endpoint, page by page (``from`` += ``count`` until a short page)."""
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
-        start = 0
         while True:
             values = await self._values(path, {**(params or {}), "from": start, "count": page_size})
             for value in values:
@@ -331,8 +345,29 @@ class TripletexClient(HttpConnector):
         return await self._get_or_none(f"product/{int(product_id)}")
 
     async def iter_products(self, page_size: int = 1000) -> AsyncIterator[dict[str, Any]]:
-        async for value in self.paginate("product", page_size=page_size):
+        """Every product. Tripletex refuses a search matching more than 10,000 objects (see RESULT_SET_TOO_LARGE),
+        so a large catalogue is read in price ranges, each split in two until it fits."""
+        for low, high in PRICE_DECADES:
+            async for value in self._products_priced(low, high, page_size):
+                yield value
+
+    async def _products_priced(self, low: float, high: float, page_size: int) -> AsyncIterator[dict[str, Any]]:
+        params = {"priceExcludingVatCurrencyFrom": low, "priceExcludingVatCurrencyTo": high}
+        try:
+            first = await self._values("product", {**params, "from": 0, "count": page_size})
+        except ValidationError as exc:
+            if exc.code != RESULT_SET_TOO_LARGE or high - low < MIN_PRICE_STEP:
+                raise
+            middle = round((low + high) / 2, 2)
+            for part in ((low, middle), (middle, high)):
+                async for value in self._products_priced(*part, page_size):
+                    yield value
+            return
+        for value in first:
             yield value
+        if len(first) == page_size:
+            async for value in self.paginate("product", params, page_size=page_size, start=page_size):
+                yield value
 
     # -- orders ---------------------------------------------------------------------------------------------
     async def create_order(self, payload: Mapping[str, Any]) -> dict[str, Any]:

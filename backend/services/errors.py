@@ -38,3 +38,9 @@ class InvalidInput(ServiceError):
 
 class Conflict(ServiceError):
     code = "CONFLICT"
+
+
+class ExternalSystemError(ServiceError):
+    """An external system could not answer what was asked (and retrying will not change that)."""
+
+    code = "EXTERNAL_SYSTEM_ERROR"

@@ -30,7 +30,7 @@ from sqlmodel import col, select
 from backend.connectors.base import ConnectorError, RetryableError, ValidationError
 from backend.connectors.eaccounting import EAccountingClient
 from backend.connectors.rackbeat import RackbeatClient
-from backend.connectors.tripletex import TripletexClient
+from backend.connectors.tripletex import RESULT_SET_TOO_LARGE, TripletexClient
 from backend.db.models import (
     Connection,
     InitialSync,
@@ -48,7 +48,7 @@ from backend.flows.initial_sync import Planned
 from backend.services.auth import Principal
 from backend.services.connector_factory import eaccounting_client, rackbeat_client, tripletex_client
 from backend.services.context import AppContext
-from backend.services.errors import Conflict, InvalidInput, NotFound
+from backend.services.errors import Conflict, ExternalSystemError, InvalidInput, NotFound
 from backend.services.pipes import remember_external_id
 
 log = logging.getLogger(__name__)
@@ -164,8 +164,11 @@ async def _eaccounting_stream(ea: EAccountingClient, entity: str, look: Lookups)
 async def source_terms(ctx: AppContext, integration_id: str) -> list[tuple[str, str, dict[str, Any]]]:
     """The accounting system's payment terms (key, name, as a Rackbeat payment term), for mapping suggestions."""
     side = await _side(ctx, None, integration_id)
-    return [(p.key, str(p.payload["name"]), p.payload) async for p in side.stream("payment_terms", Lookups())
-            if p.payload is not None]
+    try:
+        return [(p.key, str(p.payload["name"]), p.payload) async for p in side.stream("payment_terms", Lookups())
+                if p.payload is not None]
+    except ConnectorError as exc:
+        raise ExternalSystemError(_unreadable(exc)) from exc
 
 
 # -- the Rackbeat side: what is there, and writing one record -----------------------------------------------------
@@ -375,6 +378,22 @@ def _preview_lookups(look: Lookups, entity: str, planned: Planned, number: int) 
 async def preview(ctx: AppContext, principal: Principal, integration_id: str,
                   entities: Sequence[str] | None = None) -> Preview:
     side = await _side(ctx, principal, integration_id)
+    try:
+        return await _preview(ctx, side, integration_id, entities)
+    except ConnectorError as exc:
+        raise ExternalSystemError(_unreadable(exc)) from exc
+
+
+def _unreadable(exc: ConnectorError) -> str:
+    if exc.system == "tripletex" and exc.code == RESULT_SET_TOO_LARGE:
+        return ("Tripletex answers at most 10,000 records to one search, and its API has no filter that splits this "
+                "list into smaller searches (products are read in price ranges; customers and suppliers cannot be "
+                "split). Leave this entity out of the initial sync, or make inactive in Tripletex what need not be "
+                f"carried over. ({exc})")
+    return f"{exc.system.capitalize()} could not be read: {exc}"
+
+
+async def _preview(ctx: AppContext, side: Side, integration_id: str, entities: Sequence[str] | None) -> Preview:
     chosen = _chosen(side, entities)
     groups = await _group_mappings(ctx, integration_id)
     missing = _missing_groups(chosen, groups)
@@ -555,7 +574,7 @@ async def run(ctx: AppContext, integration_id: str) -> str | None:
     except ConnectorError as exc:
         # the source could not be read (e.g. credentials revoked): keep the run, say why; the sweeper retries
         async with ctx.db.session() as s:
-            await _renew(s, ctx, integration_id, error=str(exc))
+            await _renew(s, ctx, integration_id, error=_unreadable(exc))
             await s.commit()
         await _announce(ctx, integration_id)
         raise

@@ -12,6 +12,7 @@ paid, not sent (the customer should get one invoice only, and Klarna invoices th
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +25,9 @@ from backend.services import audit
 from backend.services.auth import Principal
 from backend.services.connector_factory import mystore_client, rackbeat_client, tripletex_client
 from backend.services.context import AppContext
-from backend.services.errors import InvalidInput, NotFound
+from backend.services.errors import ExternalSystemError, InvalidInput, NotFound
+
+log = logging.getLogger(__name__)
 
 PAYMENT_METHOD = "payment_method"
 # Initial sync (Rackbeat integrations): the Rackbeat group new customers / suppliers / stock products / non-stock
@@ -281,7 +284,13 @@ async def _suggest_rackbeat(ctx: AppContext, principal: Principal, integration: 
         out.append(Suggestion(kind, "default", kind.replace("_", " "), str(match["number"]) if match else None,
                               str(match.get("name")) if match else None, {}, False))
     terms = await rb.list_payment_terms()
-    for key, name, payload in await initial_sync.source_terms(ctx, integration.id):
+    try:
+        source_terms = await initial_sync.source_terms(ctx, integration.id)
+    except ExternalSystemError:  # e.g. too many customers to list: the groups are still worth suggesting
+        log.warning("payment terms of integration %s could not be read for suggestions", integration.id,
+                    exc_info=True)
+        source_terms = []
+    for key, name, payload in source_terms:
         existing = saved.get((PAYMENT_TERM, key))
         if existing is not None:
             found = next((t for t in terms if str(t.get("number")) == existing.target_key), None)

@@ -73,11 +73,13 @@ async def fill_tripletex(sandbox_base: str, creds: dict[str, Any], *, customers:
 
 
 async def onboard_for_sync(stack: Stack, *, target: str = "TRIPLETEX", sandbox_base: str | None = None,
-                           base_urls: dict[str, str] | None = None) -> SyncSetup:
+                           base_urls: dict[str, str] | None = None,
+                           tripletex_account: dict[str, Any] | None = None) -> SyncSetup:
     """An integration Rackbeat ↔ Tripletex with an empty Rackbeat (groups made) and a filled Tripletex."""
     assert target == "TRIPLETEX"
     rb = (await stack.sandbox("rackbeat", "POST", "/_control/accounts", json={"seed": "empty"})).json()
-    tx = (await stack.sandbox("tripletex", "POST", "/_control/accounts", json={"seed": "empty"})).json()
+    tx = (await stack.sandbox("tripletex", "POST", "/_control/accounts",
+                              json={"seed": "empty", **(tripletex_account or {})})).json()
     base = sandbox_base or stack.base_url
     await fill_tripletex(base, tx)
     integ = await stack.gql(

@@ -212,3 +212,19 @@ async def test_mapping_choices_list_what_a_mapping_may_point_at(stack: Stack) ->
         raise AssertionError("an unknown kind was accepted")
     except GraphQLError as exc:
         assert exc.codes == ["INVALID_INPUT"]
+
+
+async def test_tripletex_search_limit_products_in_price_ranges_customers_explained(stack: Stack) -> None:
+    """Tripletex refuses a search matching more than 10,000 objects (here: 8, a sandbox option). Products are read
+    in price ranges that fit; customers cannot be split, and the preview says so in words, not as a crash."""
+    setup = await onboard_for_sync(stack, tripletex_account={"maxResultSet": 8})
+    await make_groups(stack, setup.rackbeat["token"])
+    await accept_suggested_groups(stack, setup.integration_id)
+    products = (await stack.gql(PREVIEW, {"id": setup.integration_id, "e": ["products"]}))["previewInitialSync"]
+    assert products["entities"][0]["total"] == 30 and products["entities"][0]["create"] == 30, products
+    try:
+        await stack.gql(PREVIEW, {"id": setup.integration_id, "e": ["customers"]})
+        raise AssertionError("a search past Tripletex's limit was not reported")
+    except GraphQLError as exc:
+        assert exc.codes == ["EXTERNAL_SYSTEM_ERROR"]
+        assert "at most 10,000 records" in exc.errors[0]["message"]

@@ -524,6 +524,20 @@ async def test_product_search_by_product_number_and_number(acc: Acc) -> None:
     assert (await acc.get("product", isInactive="false")).json()["count"] == 2
 
 
+async def test_product_search_by_price_range_from_including_to_excluding(acc: Acc) -> None:
+    for number, price in (("1", 10), ("2", 99.99), ("3", 100), ("4", 250)):
+        await acc.product(number=number, priceExcludingVatCurrency=price)
+
+    async def numbers(**params: object) -> list[str]:
+        return [p["number"] for p in (await acc.get("product", fields="number", **params)).json()["values"]]
+
+    assert await numbers(priceExcludingVatCurrencyFrom=10, priceExcludingVatCurrencyTo=100) == ["1", "2"]
+    assert await numbers(priceExcludingVatCurrencyFrom=100) == ["3", "4"]
+    assert await numbers(priceExcludingVatCurrencyTo=10) == []
+    bad = await acc.get("product", priceExcludingVatCurrencyFrom="cheap")
+    assert bad.status_code in (400, 422), bad.text
+
+
 async def test_product_prices_follow_the_vat_type(acc: Acc) -> None:
     p = await acc.product(priceExcludingVatCurrency=100, vatType={"id": 33})
     assert p["priceIncludingVatCurrency"] == 112.0

@@ -267,6 +267,11 @@ def apply_filters(ctx: Ctx, records: Iterable[Record], filters: list[Filter],
             value = ctx.q(param)
             if value is not None:
                 out = [r for r in out if str(r.get("_changed") or "") >= value]
+        elif op in ("min", "below"):  # the spec's "...From" (from and including) and "...To" (to and excluding)
+            bound = ctx.q_num(param)
+            if bound is not None:
+                out = [r for r in out if r.get(prop) is not None
+                       and (float(r[prop]) >= bound if op == "min" else float(r[prop]) < bound)]
     return out
 
 
@@ -355,6 +360,10 @@ PRODUCT_FILTERS: list[Filter] = [
     ("name", "like", "name"), ("ean", "eq", "ean"), ("isInactive", "bool", "isInactive"),
     ("isStockItem", "bool", "isStockItem"), ("vatTypeId", "ids", "vatType"), ("productUnitId", "ids", "productUnit"),
     ("currencyId", "ids", "currency"), ("departmentId", "ids", "department"), ("supplierId", "ids", "supplier"),
+    ("priceExcludingVatCurrencyFrom", "min", "priceExcludingVatCurrency"),
+    ("priceExcludingVatCurrencyTo", "below", "priceExcludingVatCurrency"),
+    ("costExcludingVatCurrencyFrom", "min", "costExcludingVatCurrency"),
+    ("costExcludingVatCurrencyTo", "below", "costExcludingVatCurrency"),
 ]
 INACTIVE_HIDDEN = {"isInactive": False}
 
