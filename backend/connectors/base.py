@@ -16,6 +16,7 @@ import dataclasses
 import json
 import re
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -231,6 +232,9 @@ class NoRateLimit(RateLimiter):
         return None
 
 
+TRANSCRIPT_LENGTH = 200
+
+
 class HttpConnector:
     """Base of the four connectors: one httpx client, timeouts, redaction, exchange recording.
 
@@ -257,7 +261,9 @@ class HttpConnector:
         self._rate_limiter = rate_limiter or NoRateLimit()
         self._rate_limit_key = rate_limit_key or self.system
         self.on_exchange = on_exchange
-        self.exchanges: list[Exchange] = []
+        # the latest exchanges, for tests and callers without a hook; bounded, so that a long-lived client (an
+        # initial sync writes a whole account through one) keeps flat memory
+        self.exchanges: deque[Exchange] = deque(maxlen=TRANSCRIPT_LENGTH)
         self._secrets: list[str] = []
 
     async def aclose(self) -> None:

@@ -52,7 +52,9 @@ class RedisRateLimiter(RateLimiter):
         """Wait until a request fits in the budget of the last ``period_seconds`` (a sliding log in a sorted set:
         one member per request, by time), then count it."""
         waited = 0.0
-        period = self.budget.period_seconds
+        # we count a request when we send it, the system when it arrives: a request held up on its way (a new
+        # connection, a busy network) lands later than counted, so the period we keep is a little longer than theirs
+        period = self.budget.period_seconds * 1.02 + 0.1
         redis_key = f"{self.prefix}:ratelimit:{key}"
         while True:
             now = self._clock()

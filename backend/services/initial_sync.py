@@ -643,9 +643,6 @@ async def _run_chunk(ctx: AppContext, integration_id: str, entity: str, existing
         beat.cancel()
         with contextlib.suppress(asyncio.CancelledError, LeaseLost):
             await beat
-    # the client keeps a transcript of its exchanges (HttpConnector.exchanges, for a transfer's record); one client
-    # writes the whole run here, so drop it per chunk or it holds every record's request and answer (flat memory)
-    existing.rackbeat.exchanges.clear()
     await _record(ctx, integration_id, entity, [(p, row, o) for (p, row, _), o in zip(todo, outcomes, strict=True)])
     return len(todo)
 
