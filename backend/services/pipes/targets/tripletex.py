@@ -60,6 +60,13 @@ class TripletexTarget:
                 return await self._find_customer_without_number(customer)
             return await self.client.find_customer_by_number(int(customer.number))
 
+        updating = options is not None and options.update_existing_customer
+        # Most documents are for a customer Tripletex already has: reading it needs no lock (a hot customer would
+        # otherwise serialise every worker). Making it, or bringing it up to date, is done under the lock.
+        existing = None if updating else await find()
+        if existing is not None:
+            result.external_ids.append(("customer", customer.number, str(existing["id"])))
+            return int(existing["id"])
         async with self.lock(lock_key):
             existing = await find()
             if existing is None:
