@@ -74,14 +74,17 @@ async def fill_tripletex(sandbox_base: str, creds: dict[str, Any], *, customers:
 
 async def onboard_for_sync(stack: Stack, *, target: str = "TRIPLETEX", sandbox_base: str | None = None,
                            base_urls: dict[str, str] | None = None,
-                           tripletex_account: dict[str, Any] | None = None) -> SyncSetup:
-    """An integration Rackbeat ↔ Tripletex with an empty Rackbeat (groups made) and a filled Tripletex."""
+                           tripletex_account: dict[str, Any] | None = None, demo: bool = False) -> SyncSetup:
+    """An integration Rackbeat ↔ Tripletex with an empty Rackbeat and a small Tripletex company made through its
+    API; or, with ``demo``, both sandboxes' demo companies (Rackbeat's has groups and data of its own)."""
     assert target == "TRIPLETEX"
-    rb = (await stack.sandbox("rackbeat", "POST", "/_control/accounts", json={"seed": "empty"})).json()
+    seed = "demo" if demo else "empty"
+    rb = (await stack.sandbox("rackbeat", "POST", "/_control/accounts", json={"seed": seed})).json()
     tx = (await stack.sandbox("tripletex", "POST", "/_control/accounts",
-                              json={"seed": "empty", **(tripletex_account or {})})).json()
+                              json={"seed": seed, **(tripletex_account or {})})).json()
     base = sandbox_base or stack.base_url
-    await fill_tripletex(base, tx)
+    if not demo:
+        await fill_tripletex(base, tx)
     integ = await stack.gql(
         """mutation($i: StartOnboardingInput!) { startOnboarding(input: $i) { id } }""",
         {"i": {"companyName": "Fjellsport AS", "contactPerson": "Kari Nordmann", "email": "kari@fjellsport.example",

@@ -160,6 +160,37 @@ async def test_failed_records_are_listed_and_retried_without_rerunning(stack: St
     assert state["counts"]["products"] == 30
 
 
+async def test_initial_sync_of_the_tripletex_demo_company(be: Backend) -> None:
+    """Tripletex's demo company into Rackbeat's demo company (which has groups, terms and data of its own):
+    everything previewed is written, linked or skipped exactly as previewed. Rackbeat's request budget is raised
+    here (the sandbox's and ours) to keep the test short."""
+    async with running_stack(be, rackbeat_requests_per_minute=100_000) as stack:
+        setup = await onboard_for_sync(stack, demo=True)
+        iid = setup.integration_id
+        await stack.sandbox("rackbeat", "POST", f"/_control/accounts/{setup.rackbeat['accountId']}/rate-limit",
+                            json={"limit": 100_000, "periodSeconds": 60})
+        await accept_suggested_groups(stack, iid)
+        preview = (await stack.gql(PREVIEW, {"id": iid}))["previewInitialSync"]
+        assert preview["ready"], preview
+        plan = {e["entity"]: e for e in preview["entities"]}
+        assert plan["customers"]["total"] >= 200 and plan["suppliers"]["total"] >= 50
+        assert plan["products"]["total"] >= 1000 and plan["employees"]["total"] >= 10
+        before = await rackbeat_state(stack, setup)
+        async with stack.subscribe(SUBSCRIBE, {"id": iid}) as queue:
+            await stack.gql(START, {"id": iid})
+            events = await _progress_until_done(queue, timeout=300)
+        final = events[-1]
+        assert final["status"] == "SUCCEEDED" and final["percent"] == 100, final
+        done = {e["entity"]: e for e in final["entities"]}
+        for entity, p in plan.items():
+            assert (done[entity]["created"], done[entity]["linked"], done[entity]["skipped"]) == \
+                (p["create"], p["link"], p["skip"]), (entity, done[entity], p)
+        after = await rackbeat_state(stack, setup)
+        for key, entity in (("customers", "customers"), ("suppliers", "suppliers"), ("products", "products"),
+                            ("employees", "employees"), ("paymentTerms", "payment_terms")):
+            assert after["counts"][key] - before["counts"][key] == plan[entity]["create"], (key, entity)
+
+
 async def test_initial_sync_eaccounting_to_rackbeat(be: Backend) -> None:
     """eAccounting's demo company into a Rackbeat that already has data: article labels become product groups, units
     and terms of payment are linked or made, customers and articles whose numbers Rackbeat has are linked, the
