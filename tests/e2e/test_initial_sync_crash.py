@@ -5,11 +5,9 @@ Rackbeat's commit and ours)."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.e2e.flow import set_faults
@@ -22,68 +20,50 @@ from tests.e2e.initial_sync_flow import (
     onboard_for_sync,
     rackbeat_state,
 )
-from tests.e2e.test_worker_crash import _SplitStack
 from tests.support.backends import backend
-from tests.support.processes import Proc, processes, wait_http
-from tests.support.servers import free_port
-from tests.support.stack import OPERATOR_TOKEN, SECRET_KEY, wait_for
+from tests.support.split_stack import separate_processes
+from tests.support.stack import wait_for
 
 pytestmark = pytest.mark.slow
 
 
 async def test_a_killed_worker_resumes_the_initial_sync_without_duplicates(tmp_path: Path) -> None:
-    async with backend("postgres", tmp_path) as be:
-        api_port, sandbox_port = free_port(), free_port()
-        api_url, sandbox_url = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{sandbox_port}"
-        env = {
-            "DATABASE_URL": be.database_url, "REDIS_URL": be.redis_url, "BOKBRO_REDIS_PREFIX": be.redis_prefix,
-            "BOKBRO_SECRET_KEY": SECRET_KEY, "BOKBRO_BOOTSTRAP_TOKEN": OPERATOR_TOKEN, "BOKBRO_PUBLIC_URL": api_url,
-            "BOKBRO_TRANSFER_LEASE_SECONDS": "8", "BOKBRO_SWEEPER_INTERVAL_SECONDS": "0.5",
-        }
-        with processes(tmp_path) as procs:
-            procs.append(Proc("sandbox", ["sandbox", "--port", str(sandbox_port)], env, tmp_path))
-            procs.append(Proc("api", ["serve", "--port", str(api_port)], env, tmp_path))
-            await asyncio.to_thread(wait_http, f"{sandbox_url}/")
-            await asyncio.to_thread(wait_http, f"{api_url}/healthz")
-            first_worker = Proc("worker-1", ["worker"], env, tmp_path)
-            procs.append(first_worker)
-            async with httpx.AsyncClient(timeout=30) as http:
-                stack = _SplitStack(base_url=api_url, http=http, app=None, sandbox_url=sandbox_url)
-                setup = await onboard_for_sync(stack, sandbox_base=sandbox_url, base_urls={
-                    "RACKBEAT": f"{sandbox_url}/sandbox/rackbeat/api",
-                    "TRIPLETEX": f"{sandbox_url}/sandbox/tripletex/v2"})
-                iid = setup.integration_id
-                await make_groups(stack, setup.rackbeat["token"])
-                await accept_suggested_groups(stack, iid)
-                plan = {e["entity"]: e for e in (await stack.gql(PREVIEW, {"id": iid}))["previewInitialSync"]
-                        ["entities"]}
-                before = await rackbeat_state(stack, setup)
-                # Rackbeat answers 0.3 s after it acted: a kill now falls between its commit and ours.
-                await set_faults(stack, "rackbeat", setup.rackbeat["accountId"], latency_ms=300)
-                await stack.gql(START, {"id": iid})
+    async with backend("postgres", tmp_path) as be, separate_processes(
+            be, tmp_path, BOKBRO_TRANSFER_LEASE_SECONDS="8", BOKBRO_SWEEPER_INTERVAL_SECONDS="0.5") as run:
+        first_worker = run.start_worker("worker-1")
+        stack = run.stack
+        setup = await onboard_for_sync(stack, sandbox_base=stack.sandbox_url, base_urls=stack.base_urls())
+        iid = setup.integration_id
+        await make_groups(stack, setup.rackbeat["token"])
+        await accept_suggested_groups(stack, iid)
+        plan = {e["entity"]: e for e in (await stack.gql(PREVIEW, {"id": iid}))["previewInitialSync"]["entities"]}
+        before = await rackbeat_state(stack, setup)
+        # Rackbeat answers 0.3 s after it acted: a kill now falls between its commit and ours.
+        await set_faults(stack, "rackbeat", setup.rackbeat["accountId"], latency_ms=300)
+        await stack.gql(START, {"id": iid})
 
-                async def customers_half_done() -> bool:
-                    p = (await stack.gql(PROGRESS, {"id": iid}))["initialSync"]
-                    customers = next(e for e in p["entities"] if e["entity"] == "customers")
-                    return bool(customers["done"] >= 4)
+        async def customers_half_done() -> bool:
+            p = (await stack.gql(PROGRESS, {"id": iid}))["initialSync"]
+            customers = next(e for e in p["entities"] if e["entity"] == "customers")
+            return bool(customers["done"] >= 4)
 
-                await wait_for(customers_half_done, timeout=120, interval=0.05)
-                first_worker.kill()
-                await set_faults(stack, "rackbeat", setup.rackbeat["accountId"])
-                procs.append(Proc("worker-2", ["worker"], env, tmp_path))
+        await wait_for(customers_half_done, timeout=120, interval=0.05)
+        first_worker.kill()
+        await set_faults(stack, "rackbeat", setup.rackbeat["accountId"])
+        second = run.start_worker("worker-2")
 
-                async def finished() -> dict[str, Any] | None:
-                    p = (await stack.gql(PROGRESS, {"id": iid}))["initialSync"]
-                    return p if p["status"] != "RUNNING" else None  # type: ignore[no-any-return]
+        async def finished() -> dict[str, Any] | None:
+            p = (await stack.gql(PROGRESS, {"id": iid}))["initialSync"]
+            return p if p["status"] != "RUNNING" else None  # type: ignore[no-any-return]
 
-                done = await wait_for(finished, timeout=120, interval=0.2)
-                assert done["status"] == "SUCCEEDED", (done, procs[-1].log()[-3000:])
-                assert done["runs"] >= 2, done  # resumed by the second worker
-                after = await rackbeat_state(stack, setup)
-                progress = {e["entity"]: e for e in done["entities"]}
-                for key, entity in (("customers", "customers"), ("suppliers", "suppliers"),
-                                    ("products", "products"), ("paymentTerms", "payment_terms")):
-                    assert after["counts"][key] - before["counts"][key] == plan[entity]["create"], \
-                        (key, after["counts"], plan[entity])
-                    assert progress[entity]["created"] == plan[entity]["create"], (entity, progress[entity])
-                    assert progress[entity]["done"] == plan[entity]["total"]
+        done = await wait_for(finished, timeout=120, interval=0.2)
+        assert done["status"] == "SUCCEEDED", (done, second.log()[-3000:])
+        assert done["runs"] >= 2, done  # resumed by the second worker
+        after = await rackbeat_state(stack, setup)
+        progress = {e["entity"]: e for e in done["entities"]}
+        for key, entity in (("customers", "customers"), ("suppliers", "suppliers"),
+                            ("products", "products"), ("paymentTerms", "payment_terms")):
+            assert after["counts"][key] - before["counts"][key] == plan[entity]["create"], \
+                (key, after["counts"], plan[entity])
+            assert progress[entity]["created"] == plan[entity]["create"], (entity, progress[entity])
+            assert progress[entity]["done"] == plan[entity]["total"]
