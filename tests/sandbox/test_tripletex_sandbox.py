@@ -561,6 +561,20 @@ async def test_invalid_or_inactive_vat_type_is_refused(acc: Acc) -> None:
     assert "32" not in {v["number"] for v in active} and "3" in {v["number"] for v in active}
 
 
+async def test_a_vat_code_the_company_turned_off_is_refused_until_turned_on_again(env: Env) -> None:
+    acc = await make_account(env)
+    r = await acc.control("POST", "vat-types", json={"number": "3", "active": False})
+    assert r.status_code == 200 and r.json() == {"number": "3", "active": False}, r.text
+    active = (await acc.get("ledger/vatType", typeOfVat="OUTGOING")).json()["values"]
+    assert "3" not in {v["number"] for v in active}
+    body = assert_api_error(await acc.post("product", {"name": "X", "vatType": {"id": 3}}), 422, 18000)
+    assert fields_of(body) == ["vatType"] and body["validationMessages"][0]["message"] == "Ugyldig mva-kode."
+    assert (await acc.control("POST", "vat-types", json={"number": "3", "active": True})).status_code == 200
+    assert (await acc.post("product", {"name": "X", "vatType": {"id": 3}})).status_code == 201
+    assert (await acc.control("POST", "vat-types", json={"number": "999", "active": True})).status_code == 404
+    assert (await acc.control("POST", "vat-types", json={"number": "3"})).status_code == 400
+
+
 # ---------------------------------------------------------------------------------------------------------
 # orders and order lines
 # ---------------------------------------------------------------------------------------------------------

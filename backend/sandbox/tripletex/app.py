@@ -1003,6 +1003,28 @@ async def control_access(request: Request) -> Response:
     return JSONResponse({"denied": sorted(account.denied_areas)})
 
 
+async def control_vat_types(request: Request) -> Response:
+    """``{"number": "3", "active": false}``: the company turns a VAT code off (or on again) in its VAT settings
+    (Regnskap → Mva-innstillinger). Which codes are active is the company's choice; an inactive code on a product or
+    line is refused with 422 "Ugyldig mva-kode." (field ``vatType``), as is any code not for sales."""
+    account = _account(request)
+    if account is None:
+        return _control_error(404, "no such account")
+    try:
+        body = await _control_body(request)
+    except ValueError as exc:
+        return _control_error(400, str(exc))
+    number, active = body.get("number"), body.get("active")
+    if set(body) != {"number", "active"} or not isinstance(number, str) or not isinstance(active, bool):
+        return _control_error(400, 'body must be {"number": "<VAT code>", "active": true|false}')
+    vat = next((v for v in account.table("VatType").values() if v["number"] == number), None)
+    if vat is None:
+        return _control_error(404, f"no VAT code {number}")
+    vat["_active"] = active
+    account.touch(vat)
+    return JSONResponse({"number": number, "active": active})
+
+
 async def control_rate_limit(request: Request) -> Response:
     account = _account(request)
     if account is None:
@@ -1071,6 +1093,7 @@ def create_app() -> Starlette:
         Route(f"{prefix}/bank-account", control_bank_account, methods=["POST"]),
         Route(f"{prefix}/rate-limit", control_rate_limit, methods=["POST"]),
         Route(f"{prefix}/access", control_access, methods=["POST"]),
+        Route(f"{prefix}/vat-types", control_vat_types, methods=["POST"]),
         Route(f"{prefix}/clock", control_clock, methods=["POST"]),
         Route(f"{prefix}/sessions", control_sessions, methods=["DELETE"]),
         Route(f"{prefix}/orders/{{order_id:int}}", control_delete_order, methods=["DELETE"]),
