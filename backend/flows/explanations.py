@@ -102,6 +102,41 @@ _RULES: tuple[Rule, ...] = (
         "rate_limit",
         "Tripletex asked us to slow down. bokbro waits and tries again by itself.",
         "Tripletex ba oss vente litt. bokbro venter og prøver igjen selv.")),
+    # Visma eAccounting: matched on its documented ErrorCode (reference/eaccounting/API.md, "Error codes").
+    Rule("eaccounting", None, "3001", None, Explanation(
+        "fiscal_year_missing",
+        "eAccounting has no fiscal year for the invoice date. Create the fiscal year in eAccounting (Settings → "
+        "Fiscal years), then resend.",
+        "eAccounting har ikke noe regnskapsår for fakturadatoen. Opprett regnskapsåret i eAccounting "
+        "(Innstillinger → Regnskapsår), og send på nytt.")),
+    Rule("eaccounting", None, "4026", None, Explanation(
+        "locked_period",
+        "The invoice date is in a period that is locked (closed) in eAccounting. Open the period in eAccounting, or "
+        "book the invoice in Rackbeat with a date in an open period, then resend.",
+        "Fakturadatoen er i en periode som er låst (avsluttet) i eAccounting. Åpne perioden i eAccounting, eller "
+        "bokfør fakturaen i Rackbeat med en dato i en åpen periode, og send på nytt.")),
+    Rule("eaccounting", 400, "2000", "Quantity", Explanation(
+        "quantity_decimals",
+        "eAccounting takes quantities with at most 2 decimals on invoice rows. Turn on \"Use the exact quantity\" "
+        "in the settings (the line total is then kept exact), or round the quantity in Rackbeat, then resend.",
+        "eAccounting tar antall med høyst 2 desimaler på fakturalinjer. Slå på «Bruk eksakt antall» i "
+        "innstillingene (linjesummen holdes da eksakt), eller rund av antallet i Rackbeat, og send på nytt.")),
+    Rule("eaccounting", 429, None, None, Explanation(
+        "rate_limit",
+        "eAccounting asked us to slow down. bokbro waits and tries again by itself.",
+        "eAccounting ba oss vente litt. bokbro venter og prøver igjen selv.")),
+    Rule("eaccounting", 401, None, None, Explanation(
+        "eaccounting_auth",
+        "eAccounting no longer accepts bokbro's access (the authorization was withdrawn or has expired). Open "
+        "the authorization link again (authorizeEAccounting) and resend.",
+        "eAccounting godtar ikke lenger bokbros tilgang (tilgangen er trukket tilbake eller utløpt). Åpne "
+        "autorisasjonslenken på nytt (authorizeEAccounting) og send på nytt.")),
+    Rule("eaccounting", 403, None, None, Explanation(
+        "eaccounting_permission",
+        "The eAccounting company has not given bokbro access to what this transfer needs (the sales or accounting "
+        "module, or a scope). Authorize again with every scope bokbro asks for, then resend.",
+        "eAccounting-selskapet har ikke gitt bokbro tilgang til det denne overføringen trenger (salgs- eller "
+        "regnskapsmodulen, eller et scope). Autoriser på nytt med alle scopene bokbro ber om, og send på nytt.")),
     Rule("rackbeat", 401, None, None, Explanation(
         "rackbeat_auth",
         "Rackbeat did not accept the API key. Create a new API key in Rackbeat and save it on the connection.",

@@ -246,3 +246,35 @@ async def test_a_customer_without_postal_code_fails_with_the_fix_then_goes_throu
     assert done["status"] == "SUCCEEDED", json.dumps(await transfers(stack, setup))
     s = await state(stack, setup)
     assert s["customers"][0]["InvoicePostalCode"] == "0155" and s["counts"]["invoices"] == 1
+
+
+async def _refused_then_fixed(stack: Stack, setup: EaSetup, control: str, refuse: dict[str, Any],
+                              fix: dict[str, Any], words: tuple[str, str]) -> None:
+    """Make eAccounting refuse through its control API, book an invoice, see it FAILED at once with the
+    explanation (English and Norwegian), apply the fix, resend: one invoice."""
+    path = f"/_control/accounts/{setup.eaccounting['accountId']}/{control}"
+    r = await stack.sandbox("eaccounting", "POST", path, json=refuse)
+    assert r.status_code == 200, r.text
+    number = await book_invoice_with_lines(stack, setup.rb, [{"quantity": 1, "line_price": 100}])
+    failed = await settled(stack, setup, number)
+    assert failed["status"] == "FAILED" and failed["attempts"] == 1, failed  # a refusal is not retried
+    assert words[0] in failed["error"]["explanation"] and words[1] in failed["error"]["explanationNo"], failed
+    assert (await state(stack, setup))["counts"]["invoices"] == 0
+    r = await stack.sandbox("eaccounting", "POST", path, json=fix)
+    assert r.status_code == 200, r.text
+    await stack.gql("mutation($id: ID!) { resendTransfer(id: $id) { id } }", {"id": failed["id"]})
+    done = await settled(stack, setup, number, attempts=2)
+    assert done["status"] == "SUCCEEDED" and done["error"] is None, done
+    assert (await state(stack, setup))["counts"]["invoices"] == 1
+
+
+async def test_no_fiscal_year_fails_with_the_fix_then_goes_through(stack: Stack) -> None:
+    setup = await onboard(stack, status="INVOICED")
+    await _refused_then_fixed(stack, setup, "fiscal-year", {"present": False}, {"present": True},
+                              ("no fiscal year", "regnskapsår"))
+
+
+async def test_a_locked_period_fails_with_the_fix_then_goes_through(stack: Stack) -> None:
+    setup = await onboard(stack, status="INVOICED")
+    await _refused_then_fixed(stack, setup, "locked-period", {"until": "2099-12-31"}, {"until": None},
+                              ("locked", "låst"))

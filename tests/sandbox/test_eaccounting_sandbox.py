@@ -730,6 +730,17 @@ async def test_convert_checks_the_expected_amounts(acc: Acc) -> None:
     assert r.status_code == 201, r.text
 
 
+async def test_a_locked_period_refuses_invoices_dated_in_it_4026(env: Env) -> None:
+    a = await make_account(env)
+    draft = await a.draft()
+    assert (await a.control("POST", "locked-period", json={"until": "2099-12-31"})).status_code == 200
+    assert_error(await a.post(f"customerinvoicedrafts/{draft['Id']}/convert"), 400, 4026)
+    assert_error(await a.post("customerinvoices", await a.draft_body()), 400, 4026)
+    assert (await a.control("POST", "locked-period", json={"until": "nonsense"})).status_code == 400
+    assert (await a.control("POST", "locked-period", json={"until": None})).status_code == 200
+    assert (await a.post(f"customerinvoicedrafts/{draft['Id']}/convert")).status_code == 201
+
+
 async def test_invoicing_needs_a_fiscal_year_3001(env: Env) -> None:
     a = await make_account(env, fiscalYear=False)
     draft = await a.draft()  # drafts need no fiscal year

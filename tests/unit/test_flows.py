@@ -98,3 +98,16 @@ def test_unknown_refusal_has_no_invented_explanation_and_outages_say_we_retry() 
     assert explain(ValidationError("tripletex", "Noe annet.", status=422, code="18000", field="foo")) is None
     outage = explain(ConnectorError("tripletex", "boom", status=503))
     assert outage is not None and outage.key == "unavailable"
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "field", "key"),
+    [(400, "3001", None, "fiscal_year_missing"), (400, "4026", None, "locked_period"),
+     (400, "2000", "Rows[0].Quantity", "quantity_decimals"), (429, "4010", None, "rate_limit"),
+     (401, None, None, "eaccounting_auth"), (403, "4002", None, "eaccounting_permission")],
+)
+def test_eaccounting_explanations_match_on_its_documented_codes(status: int, code: str | None, field: str | None,
+                                                                key: str) -> None:
+    found = explain(ConnectorError("eaccounting", "whatever the text", status=status, code=code, field=field))
+    assert found is not None and found.key == key and found.en and found.no
+    assert explain(ConnectorError("eaccounting", "x", status=400, code="2000", field="Name")) is None

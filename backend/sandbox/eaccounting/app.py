@@ -15,6 +15,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from starlette.applications import Starlette
@@ -573,6 +574,22 @@ async def control_fiscal_year(request: Request) -> Response:
                                          for f in account.table("fiscalyears").values()]})
 
 
+async def control_locked_period(request: Request) -> Response:
+    """``{"until": "2026-11-30"}`` locks every period up to and including that day (vouchers dated then are refused
+    with 4026); ``{"until": null}`` opens them again."""
+    account = _account(request)
+    if account is None:
+        return _control_error(404, "no such account")
+    try:
+        body = await _control_body(request)
+        if set(body) != {"until"}:
+            raise ValueError('body must be {"until": "YYYY-MM-DD" | null}')
+        account.locked_until = date.fromisoformat(body["until"]) if body["until"] is not None else None
+    except (ValueError, TypeError) as exc:
+        return _control_error(400, str(exc))
+    return JSONResponse({"lockedUntil": str(account.locked_until) if account.locked_until else None})
+
+
 async def control_email_delivery(request: Request) -> Response:
     """``{"fail": true}``: e-mails are accepted but not delivered (the invoice's IsNotDelivered turns true)."""
     account = _account(request)
@@ -606,6 +623,7 @@ def create_app() -> Starlette:
         Route(f"{prefix}/tokens", control_revoke_tokens, methods=["DELETE"]),
         Route(f"{prefix}/fiscal-year", control_fiscal_year, methods=["POST"]),
         Route(f"{prefix}/email-delivery", control_email_delivery, methods=["POST"]),
+        Route(f"{prefix}/locked-period", control_locked_period, methods=["POST"]),
         Route("/v2/{path:path}", api, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
     ])
     app.state.sandbox = sandbox

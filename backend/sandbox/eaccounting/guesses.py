@@ -64,6 +64,7 @@ CODE_CONFLICT: Final = 4000
 CODE_CANNOT_DELETE: Final = 4001
 CODE_FORBIDDEN: Final = 4002
 CODE_RATE_LIMIT: Final = 4010
+CODE_LOCKED_PERIOD: Final = 4026  # [CONFIRMED docs error codes] "voucher in a locked period"
 # [GUESS] unexpected server errors (and injected 5xx/504): no code is published; 1000 is used here.
 CODE_INTERNAL: Final = 1000
 # [GUESS] ``Errors[].ErrorCode`` strings and ``Key`` values: the spec types them as strings, no values are
@@ -117,6 +118,7 @@ MESSAGES: Final[dict[str, str]] = {
     "cannot_delete_customer": "The customer has transactions and cannot be deleted. Set IsActive to false instead.",
     "cannot_delete_label": "The article label is used by articles and cannot be deleted.",
     "no_fiscal_year": "FiscalYearDoesNotExist - There is no fiscal year for the date {date}",  # [GUESS] text
+    "locked_period": "The voucher date {date} is in a locked period",  # [GUESS] text; the code is documented
     "future_date": "The invoice date cannot be in the future for this customer.",  # [GUESS]
     "text_row_needs_text": "A text row must have at least one character of Text.",
     "article_required": "ArticleId is required when IsTextRow is false.",

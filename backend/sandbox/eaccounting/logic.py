@@ -423,6 +423,8 @@ def _check_invoice_date(a: Account, customer: Record, invoice_date: date) -> Non
         raise invalid("InvoiceDate", "future_date")
     if a.fiscal_year_of(invoice_date) is None:
         raise ApiProblem(400, g.CODE_NO_FISCAL_YEAR, msg("no_fiscal_year", date=invoice_date.isoformat()))
+    if a.locked_until is not None and invoice_date <= a.locked_until:
+        raise ApiProblem(400, g.CODE_LOCKED_PERIOD, msg("locked_period", date=invoice_date.isoformat()))
 
 
 def _book(a: Account, header: Record, rows: list[Record], customer: Record, invoice_date: date,

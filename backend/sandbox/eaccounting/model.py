@@ -400,6 +400,9 @@ class Account:
     clock_offset: float = 0.0
     unknown_properties: str = g.DEFAULT_UNKNOWN_PROPERTIES
     email_delivery_fails: bool = False
+    # vouchers dated on or before this day are refused (4026, "voucher in a locked period"): the bookkeeper has
+    # closed the period (reference: API.md's error codes)
+    locked_until: date | None = None
     emails: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     ignored_properties: list[str] = dataclasses.field(default_factory=list)
     invoice_meta: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
