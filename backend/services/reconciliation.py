@@ -10,6 +10,7 @@ Statuses of a line:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -18,6 +19,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from backend.connectors.base import ConnectorError, RetryableError
 from backend.db.models import (
     Connection,
     Integration,
@@ -34,7 +36,7 @@ from backend.services import transfers
 from backend.services.auth import Principal
 from backend.services.connector_factory import rackbeat_client, tripletex_client
 from backend.services.context import AppContext
-from backend.services.errors import InvalidInput, NotFound
+from backend.services.errors import ExternalSystemError, InvalidInput, NotFound
 from backend.services.pipes import RackbeatSource
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,7 @@ log = logging.getLogger(__name__)
 # by invoice date ourselves as well, so the result is right whether or not Rackbeat honours it.
 RACKBEAT_DATE_FILTERS = ("invoice_date_from", "invoice_date_to")
 MAX_PERIOD_DAYS = 366
+READ_TRIES = 4  # a read that meets 5xx / 429 / a timeout is tried this often before the caller is told
 
 
 @dataclass
@@ -84,7 +87,30 @@ async def reconcile(
     ctx: AppContext, principal: Principal, integration_id: str, date_from: date, date_to: date,
     *, transfer_missing: bool = False,
 ) -> ReconciliationReport:
-    """Compare [date_from, date_to] (both inclusive) and, if asked, transfer what is missing."""
+    """Compare [date_from, date_to] (both inclusive) and, if asked, transfer what is missing.
+
+    A system that answers 5xx, 429 or not at all is asked again a few times (a reconciliation only reads, and the
+    transfers it asks for are requested idempotently); then the caller is told in words, not by a crash."""
+    for attempt in range(READ_TRIES):
+        try:
+            return await _reconcile_once(ctx, principal, integration_id, date_from, date_to,
+                                         transfer_missing=transfer_missing)
+        except RetryableError as exc:
+            if attempt == READ_TRIES - 1:
+                raise ExternalSystemError(f"{exc.system.capitalize()} did not answer properly {READ_TRIES} times "
+                                          f"(it may be down or slow); try again later. ({exc})") from exc
+            await asyncio.sleep(min(exc.retry_after or 0.5 * 2 ** attempt, 5.0))
+        except ConnectorError as exc:
+            raise ExternalSystemError(f"{exc.system.capitalize()} refused a read the reconciliation needs: "
+                                      f"{exc}") from exc
+    raise AssertionError("unreachable")
+
+
+
+async def _reconcile_once(
+    ctx: AppContext, principal: Principal, integration_id: str, date_from: date, date_to: date,
+    *, transfer_missing: bool,
+) -> ReconciliationReport:
     principal.require(integration_id)
     if date_to < date_from:
         raise InvalidInput("'to' is before 'from'", field="to")
