@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 
 from backend.canonical import Customer, Product, PurchaseOrder, SalesDocument, Supplier
 from backend.connectors.rackbeat import RackbeatClient
@@ -26,31 +27,44 @@ class RackbeatSource:
                 f"Rackbeat har ingen kundefaktura med nummer {ref}. Sjekk nummeret; et slettet utkast kan ikke "
                 "overføres.")
         if not rackbeat_flow.is_booked(data):
-            raise SourceProblem(
-                f"Rackbeat invoice {ref} is not booked",
-                f"Invoice {ref} is still a draft in Rackbeat. Book it in Rackbeat; it is then transferred "
-                "automatically.",
-                f"Faktura {ref} er fortsatt et utkast i Rackbeat. Bokfør den i Rackbeat; da overføres den "
-                "automatisk.")
+            raise self._draft("invoice", "Invoice", "Faktura", ref)
         customer_number = (data.get("customer") or {}).get("number") or data.get("customer_id")
         customer_data = await self.client.get_customer(int(customer_number)) if customer_number else None
         try:
             document = rackbeat_flow.customer_invoice(data, customer_data)
         except rackbeat_flow.RackbeatDocumentError as exc:
-            raise SourceProblem(str(exc), f"{exc} — correct it in Rackbeat and resend.",
-                                f"{exc} — rett det i Rackbeat og send på nytt.") from exc
-        products: list[Product] = []
-        for line in document.lines:
-            if line.item_number is None:
+            raise self._to_correct(exc) from exc
+        products = await self._items(line.item_number for line in document.lines)
+        return dataclasses.replace(document, products=products)
+
+    async def _items(self, numbers: Iterable[str | None]) -> tuple[Product, ...]:
+        """The products (or BOMs) of a document's lines, each fetched once."""
+        products: dict[str, Product] = {}
+        for number in numbers:
+            if number is None or number in products:
                 continue
-            item = await self.client.get_product(line.item_number)
+            item = await self.client.get_product(number)
             is_bom = False
             if item is None:
-                item = await self.client.get_lot(line.item_number)
+                item = await self.client.get_lot(number)
                 is_bom = item is not None
             if item is not None:
-                products.append(rackbeat_flow.product(item, is_bom=is_bom))
-        return dataclasses.replace(document, products=tuple(products))
+                products[number] = rackbeat_flow.product(item, is_bom=is_bom)
+        return tuple(products.values())
+
+    @staticmethod
+    def _draft(what: str, what_en: str, what_no: str, ref: str) -> SourceProblem:
+        return SourceProblem(
+            f"Rackbeat {what} {ref} is not booked",
+            f"{what_en} {ref} is still a draft in Rackbeat. Book it in Rackbeat; it is then transferred "
+            "automatically.",
+            f"{what_no} {ref} er fortsatt et utkast i Rackbeat. Bokfør den i Rackbeat; da overføres den "
+            "automatisk.")
+
+    @staticmethod
+    def _to_correct(exc: Exception) -> SourceProblem:
+        return SourceProblem(str(exc), f"{exc} — correct it in Rackbeat and resend.",
+                             f"{exc} — rett det i Rackbeat og send på nytt.")
 
     @staticmethod
     def _gone(what: str, ref: str) -> SourceProblem:
@@ -88,28 +102,12 @@ class RackbeatSource:
         if data is None:
             raise self._gone("purchase order", ref)
         if not rackbeat_flow.is_booked(data):
-            raise SourceProblem(
-                f"Rackbeat purchase order {ref} is not booked",
-                f"Purchase order {ref} is still a draft in Rackbeat. Book it in Rackbeat; it is then transferred "
-                "automatically.",
-                f"Innkjøpsordre {ref} er fortsatt et utkast i Rackbeat. Bokfør den i Rackbeat; da overføres den "
-                "automatisk.")
+            raise self._draft("purchase order", "Purchase order", "Innkjøpsordre", ref)
         supplier_number = (data.get("supplier") or {}).get("number") or data.get("supplier_id")
         supplier_data = await self.client.get_supplier(int(supplier_number)) if supplier_number else None
         try:
             po = rackbeat_flow.purchase_order(data, supplier_data)
         except rackbeat_flow.RackbeatDocumentError as exc:
-            raise SourceProblem(str(exc), f"{exc} — correct it in Rackbeat and resend.",
-                                f"{exc} — rett det i Rackbeat og send på nytt.") from exc
-        products: list[Product] = []
-        for line in po.lines:
-            if line.item_number is None or any(p.number == line.item_number for p in products):
-                continue
-            item = await self.client.get_product(line.item_number)
-            is_bom = False
-            if item is None:
-                item = await self.client.get_lot(line.item_number)
-                is_bom = item is not None
-            if item is not None:
-                products.append(rackbeat_flow.product(item, is_bom=is_bom))
-        return dataclasses.replace(po, products=tuple(products))
+            raise self._to_correct(exc) from exc
+        products = await self._items(line.item_number for line in po.lines)
+        return dataclasses.replace(po, products=products)
