@@ -20,9 +20,9 @@ from backend.services.context import AppContext
 log = logging.getLogger(__name__)
 
 
-async def run_transfer(ctx: dict[str, Any], transfer_id: str) -> str | None:
+async def run_transfer(ctx: dict[str, Any], transfer_id: str, job_seq: int | None = None) -> str | None:
     app: AppContext = ctx["app"]
-    status = await transfers.run_transfer(app, transfer_id)
+    status = await transfers.run_transfer(app, transfer_id, job_seq)
     return status.value if status else None
 
 

@@ -12,7 +12,9 @@ The rules that keep the ledger free of duplicates:
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import json
 import logging
 import random
@@ -277,14 +279,16 @@ async def publish(ctx: AppContext, row: Transfer) -> None:
     await ctx.events.publish(TOPIC_TRANSFER, transfer_event(row))
 
 
-async def _claim(ctx: AppContext, transfer_id: str) -> Transfer | None:
+async def _claim(ctx: AppContext, transfer_id: str, job_seq: int | None) -> Transfer | None:
     now = utcnow()
     lease_until = now + timedelta(seconds=ctx.settings.transfer_lease_seconds)
+    current_job = [] if job_seq is None else [col(Transfer.job_seq) == job_seq]
     async with ctx.db.session() as s:
         result = await s.execute(
             update(Transfer)
             .where(
                 col(Transfer.id) == transfer_id,
+                *current_job,
                 or_(
                     col(Transfer.status) == TransferStatus.QUEUED.value,
                     col(Transfer.status) == TransferStatus.RETRYING.value,
@@ -310,6 +314,28 @@ def backoff_seconds(ctx: AppContext, attempt: int, retry_after: float | None) ->
     if retry_after is not None:
         return min(ctx.settings.retry_max_seconds, max(retry_after, 0.2))
     return float(jittered)
+
+
+def _still_ours(row: Transfer) -> tuple[Any, ...]:
+    """This run still holds the transfer: RUNNING under this worker and this attempt (one worker runs several jobs,
+    and a job that outlived its lease may meet a newer attempt of the same transfer on the same worker)."""
+    return (col(Transfer.id) == row.id, col(Transfer.lease_owner) == row.lease_owner,
+            col(Transfer.attempts) == row.attempts, col(Transfer.status) == TransferStatus.RUNNING.value)
+
+
+async def _heartbeat(ctx: AppContext, row: Transfer) -> None:
+    """Keep the lease while the run lasts (a transfer waiting on a lock, a rate limit or retries after 429s is
+    slow, not dead); a dead worker's heartbeat stops with it, and the sweeper then hands the transfer on."""
+    lease = ctx.settings.transfer_lease_seconds
+    while True:
+        await asyncio.sleep(max(lease / 3, 0.2))
+        try:
+            async with ctx.db.session() as s:
+                await s.execute(update(Transfer).where(*_still_ours(row)).values(
+                    lease_until=utcnow() + timedelta(seconds=lease)))
+                await s.commit()
+        except Exception:  # the database blinked: the next beat tries again, well within the lease
+            log.warning("transfer %s: lease not renewed this time", row.id, exc_info=True)
 
 
 async def _finish(
@@ -339,12 +365,9 @@ async def _finish(
         if status is TransferStatus.FAILED:
             values["finished_at"] = now
     if status is TransferStatus.RETRYING:
-        values["job_seq"] = row.job_seq + 1
+        values["job_seq"] = Transfer.job_seq + 1
     async with ctx.db.session() as s:
-        outcome = await s.execute(
-            update(Transfer).where(col(Transfer.id) == row.id, col(Transfer.lease_owner) == ctx.worker_id,
-                                   col(Transfer.status) == TransferStatus.RUNNING.value)
-            .values(**values))
+        outcome = await s.execute(update(Transfer).where(*_still_ours(row)).values(**values))
         if _rowcount(outcome) != 1:
             # Our lease ran out and someone else took the transfer over; their outcome stands.
             await s.rollback()
@@ -368,31 +391,43 @@ async def _finish(
     return fresh
 
 
-async def run_transfer(ctx: AppContext, transfer_id: str) -> TransferStatus | None:
-    """The job: run one transfer if this worker wins its lease. Returns the status it ended in."""
-    row = await _claim(ctx, transfer_id)
-    if row is None:
-        return None  # someone else has it, or it is already done
-    await publish(ctx, row)
+async def _attempt(ctx: AppContext, row: Transfer) -> Transfer | None:
+    """One attempt of a claimed transfer, ended in SUCCEEDED, RETRYING or FAILED (None: the lease was lost)."""
     exchanges: list[Exchange] = []
-    final: Transfer | None
     try:
         result = await pipes.execute(ctx, row, exchanges.append)
     except PermanentError as exc:
-        final = await _finish(ctx, row, status=TransferStatus.FAILED, exchanges=exchanges, error=exc,
-                              error_message=str(exc))
+        return await _finish(ctx, row, status=TransferStatus.FAILED, exchanges=exchanges, error=exc,
+                             error_message=str(exc))
     except RetryableError as exc:
-        final = await _retry_or_fail(ctx, row, exchanges, exc, str(exc), exc.retry_after)
+        return await _retry_or_fail(ctx, row, exchanges, exc, str(exc), exc.retry_after)
     except pipes.SourceProblem as exc:
-        final = await _finish(ctx, row, status=TransferStatus.FAILED, exchanges=exchanges,
-                              error_message=exc.message,
-                              explanation=Explanation("source", exc.explanation_en, exc.explanation_no))
+        return await _finish(ctx, row, status=TransferStatus.FAILED, exchanges=exchanges,
+                             error_message=exc.message,
+                             explanation=Explanation("source", exc.explanation_en, exc.explanation_no))
     except Exception as exc:  # a bug or an unforeseen failure: retry, keep the reason
         log.exception("transfer %s failed unexpectedly", row.id)
-        final = await _retry_or_fail(ctx, row, exchanges, None, f"internal error: {type(exc).__name__}: {exc}",
-                                     None)
-    else:
-        final = await _finish(ctx, row, status=TransferStatus.SUCCEEDED, exchanges=exchanges, result=result)
+        return await _retry_or_fail(ctx, row, exchanges, None, f"internal error: {type(exc).__name__}: {exc}",
+                                    None)
+    return await _finish(ctx, row, status=TransferStatus.SUCCEEDED, exchanges=exchanges, result=result)
+
+
+async def run_transfer(ctx: AppContext, transfer_id: str, job_seq: int | None = None) -> TransferStatus | None:
+    """The job: run one transfer if this worker wins its lease. Returns the status it ended in.
+
+    ``job_seq`` is the job's number; a job the transfer was since handed past does nothing (None: a job queued
+    before jobs carried their number, which runs as before)."""
+    row = await _claim(ctx, transfer_id, job_seq)
+    if row is None:
+        return None  # someone else has it, it is already done, or a newer job has it
+    await publish(ctx, row)
+    beat = asyncio.create_task(_heartbeat(ctx, row))
+    try:
+        final = await _attempt(ctx, row)
+    finally:
+        beat.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beat
     if final is None:
         return None
     await publish(ctx, final)
@@ -418,8 +453,8 @@ async def _retry_or_fail(
 
 
 async def sweep(ctx: AppContext) -> int:
-    """Re-enqueue transfers whose job was lost: QUEUED or RETRYING long past due, RUNNING past the lease.
-    Returns how many were handed out again."""
+    """Re-enqueue transfers whose job was lost: QUEUED or RETRYING long past due with no job of theirs left in
+    the queue, RUNNING past the lease. Returns how many were handed out again."""
     now = utcnow()
     grace = timedelta(seconds=ctx.settings.transfer_lease_seconds)
     async with ctx.db.session() as s:
@@ -433,11 +468,21 @@ async def sweep(ctx: AppContext) -> int:
         )).all()
         handed: list[tuple[str, int]] = []
         for row in stale:
+            if row.status != TransferStatus.RUNNING.value and \
+                    await ctx.queue.transfer_job_waiting(row.id, row.job_seq):
+                continue  # not lost: waiting in a backed-up queue (handing it out again would only add to it)
+            seq = row.job_seq + 1  # read before the update: the ORM brings ``row`` up to date with it
+            values: dict[str, Any] = {"job_seq": seq, "updated_at": now}
+            if row.status == TransferStatus.RUNNING.value:
+                # taken away from the worker that stopped renewing its lease: should it come back to life, its
+                # outcome is not written (``_still_ours``); the new job runs it again, looking up first
+                values.update(status=TransferStatus.QUEUED.value, lease_owner=None, lease_until=None)
             result = await s.execute(
-                update(Transfer).where(col(Transfer.id) == row.id, col(Transfer.job_seq) == row.job_seq)
-                .values(job_seq=row.job_seq + 1, updated_at=now))
+                update(Transfer).where(col(Transfer.id) == row.id, col(Transfer.job_seq) == seq - 1,
+                                       col(Transfer.status) == row.status)
+                .values(**values))
             if _rowcount(result) == 1:
-                handed.append((row.id, row.job_seq + 1))
+                handed.append((row.id, seq))
         await s.commit()
     for transfer_id, seq in handed:
         await ctx.queue.enqueue_transfer(transfer_id, seq)
