@@ -6,6 +6,7 @@ token owner's language. Unknown errors keep the system's own message (shown besi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from backend.connectors.base import ConnectorError
@@ -23,7 +24,7 @@ class Rule:
     system: str
     status: int | None
     code: str | None
-    field_contains: str | None
+    field: str | None  # the refused field's own name: the last part of its path, indices dropped
     explanation: Explanation
 
 
@@ -48,7 +49,7 @@ _RULES: tuple[Rule, ...] = (
         "Kunden er satt opp for EHF, og EHF krever postadresse. Legg inn adressen på kunden i Rackbeat, eller "
         "skru av EHF som standard for nye kunder i Tripletex (Faktura → Innstillinger → Elektronisk faktura), "
         "og send på nytt.")),
-    Rule("tripletex", 422, None, "bankAccount", Explanation(
+    Rule("tripletex", 422, None, "bankAccountNumber", Explanation(
         "no_bank_account",
         "Tripletex cannot create invoices before the company has registered a bank account number. Register "
         "it in Tripletex (Selskap → Bankkontoer, account 1920), then resend this transfer.",
@@ -148,6 +149,12 @@ _RULES: tuple[Rule, ...] = (
 )
 
 
+def field_name(path: str) -> str:
+    """"orderLines[0].unitPriceIncludingVatCurrency" → "unitPriceIncludingVatCurrency": a rule names the field
+    itself, so that "number" never matches "customerNumber" nor "orderLines" a field inside an order line."""
+    return re.sub(r"\[\d*\]", "", path).rsplit(".", 1)[-1]
+
+
 def explain(error: ConnectorError) -> Explanation | None:
     for rule in _RULES:
         if rule.system != error.system:
@@ -156,9 +163,9 @@ def explain(error: ConnectorError) -> Explanation | None:
             continue
         if rule.code is not None and rule.code != error.code:
             continue
-        if rule.field_contains is not None:
+        if rule.field is not None:
             fields = [error.field or ""] + [str(d.get("field") or "") for d in error.details]
-            if not any(rule.field_contains in f for f in fields):
+            if rule.field not in {field_name(f) for f in fields}:
                 continue
         return rule.explanation
     if (error.status is not None and error.status >= 500) or error.status is None:

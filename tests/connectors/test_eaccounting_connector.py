@@ -37,6 +37,7 @@ from backend.connectors.eaccounting import (
     exchange_code,
     odata_literal,
 )
+from backend.flows.explanations import explain
 from backend.sandbox.eaccounting import create_app
 from tests.support.servers import free_port, serve_asgi
 
@@ -373,6 +374,8 @@ async def test_400_is_a_validation_error_with_code_and_field(client: EAccounting
     assert (error.status, error.code, error.field) == (400, "2000", "Rows[0].Quantity")
     assert error.request_id and len(error.request_id) == 36 and not error.retryable
     assert error.details[0]["field"] == "Rows[0].Quantity" and error.details[0]["code"] == "InvalidFormat"
+    explained = explain(error)  # a quantity bokbro would round or keep exact: still explained if met
+    assert explained is not None and explained.key == "quantity_decimals"
     await client.create_customer(await customer_payload(client, CustomerNumber="77"))
     with pytest.raises(ValidationError) as duplicate:
         await client.create_customer(await customer_payload(client, CustomerNumber="77"))

@@ -31,6 +31,7 @@ from backend.connectors.base import (
     ValidationError,
 )
 from backend.connectors.tripletex import InMemorySessionCache, TripletexClient
+from backend.flows.explanations import explain
 from backend.sandbox.tripletex import create_app
 from tests.support.servers import free_port, serve_asgi
 
@@ -439,6 +440,32 @@ async def test_business_rule_errors_carry_the_field(sandbox: Sandbox) -> None:
         with pytest.raises(ValidationError) as ehf:
             await client.create_customer({"name": "Uten adresse AS"})
         assert ehf.value.field == "postalAddress"
+
+
+async def test_refusals_bokbro_avoids_by_design_are_still_explained(sandbox: Sandbox) -> None:
+    """Refusals a transfer does not meet (bokbro always sends prices excluding VAT, chooses EHF only with an address,
+    and looks a product number up before creating it) — yet a customer's own Tripletex data could bring them
+    about. Produced here by the sandbox over real HTTP, each maps to its explanation by status and field."""
+    account = await sandbox.account(bankAccount=False)
+    async with sandbox.client(account) as client:
+        refusals: dict[str, ValidationError] = {}
+        with pytest.raises(ValidationError) as caught:
+            await client.create_order(await order_payload(client, isPrioritizeAmountsIncludingVat=True))
+        refusals["vat_inclusive_price"] = caught.value
+        with pytest.raises(ValidationError) as caught:
+            await client.create_customer({"name": "Uten adresse AS"})
+        refusals["ehf_needs_address"] = caught.value
+        await client.create_product({"name": "A", "number": "7001"})
+        with pytest.raises(ValidationError) as caught:
+            await client.create_product({"name": "B", "number": "7001"})
+        refusals["product_number_in_use"] = caught.value
+        with pytest.raises(ValidationError) as caught:
+            await client.create_customer(customer_payload(organizationNumber="12345"))
+        refusals["invalid_org_number"] = caught.value
+        for key, error in refusals.items():
+            explanation = explain(error)
+            assert explanation is not None and explanation.key == key, (key, error.field, error.details)
+            assert explanation.en and explanation.no
 
 
 async def test_429_is_rate_limited_with_retry_after_from_the_reset_header(sandbox: Sandbox, account: dict[str, Any],
