@@ -11,21 +11,39 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from backend.connectors.base import ConnectorError, Exchange, redact, redact_url
-from backend.db.models import Integration, Transfer, TransferKind, TransferMode
+from backend.db.models import Integration, System, Transfer, TransferKind, TransferMode
 from backend.services import pipes
 from backend.services.auth import Principal
 from backend.services.context import AppContext
 from backend.services.errors import NotFound
 from backend.services.transfers import idempotency_key, normalise_source_ref
 
-# Writes that must really happen for the preview to run at all (they change nothing in the ledger).
-PASS_THROUGH_WRITES = ("/token/session/:create",)
+# Writes that must really happen for the preview to run at all (they change nothing in the ledger): a Tripletex
+# session, an eAccounting access token (``…/connect/token``).
+PASS_THROUGH_WRITES = ("/token/session/:create", "/connect/token")
+
+StandIn = Callable[[dict[str, Any], int], Any]
+
+
+def _tripletex_stand_in(body: dict[str, Any], fake_id: int) -> Any:
+    """Tripletex answers a write with ``{"value": <the object>}``; ids are integers."""
+    return {"value": {**body, "id": fake_id, "version": 0}}
+
+
+def _eaccounting_stand_in(body: dict[str, Any], fake_id: int) -> Any:
+    """eAccounting answers with the object itself; ids are strings (GUIDs)."""
+    return {**body, "Id": str(fake_id)}
+
+
+STAND_INS: dict[str, StandIn] = {System.TRIPLETEX.value: _tripletex_stand_in,
+                                 System.EACCOUNTING.value: _eaccounting_stand_in}
 
 
 @dataclass
@@ -47,9 +65,10 @@ class Preview:
 
 
 class _RecordingTransport(httpx.AsyncBaseTransport):
-    def __init__(self, inner: httpx.AsyncBaseTransport, preview: Preview) -> None:
+    def __init__(self, inner: httpx.AsyncBaseTransport, preview: Preview, stand_in: StandIn) -> None:
         self.inner = inner
         self.preview = preview
+        self.stand_in = stand_in
         self._ids = itertools.count(1)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -61,10 +80,8 @@ class _RecordingTransport(httpx.AsyncBaseTransport):
         raw = request.content
         body = json.loads(raw) if raw else None
         self.preview.requests.append(PlannedRequest(request.method, redact_url(str(request.url)), redact(body)))
-        fake_id = -next(self._ids)
-        value = dict(body) if isinstance(body, dict) else {}
-        value.update({"id": fake_id, "version": 0})
-        return httpx.Response(201 if request.method == "POST" else 200, json={"value": value}, request=request)
+        answer = self.stand_in(dict(body) if isinstance(body, dict) else {}, -next(self._ids))
+        return httpx.Response(201 if request.method == "POST" else 200, json=answer, request=request)
 
 
 async def preview_transfer(
@@ -82,7 +99,8 @@ async def preview_transfer(
                         mode=mode.value if mode else None)
     preview = Preview()
     inner = httpx.AsyncHTTPTransport()
-    async with httpx.AsyncClient(transport=_RecordingTransport(inner, preview),
+    stand_in = STAND_INS.get(integration.target, _tripletex_stand_in)
+    async with httpx.AsyncClient(transport=_RecordingTransport(inner, preview, stand_in),
                                  timeout=ctx.http.timeout) as http:
         exchanges: list[Exchange] = []
         try:
