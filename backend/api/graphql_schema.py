@@ -499,6 +499,9 @@ class ReconciliationLine:
     source_amount: float | None = strawberry.field(description="Excluding VAT.")
     target_ref: str | None
     target_amount: float | None = strawberry.field(description="Excluding VAT.")
+    target_kind: str | None = strawberry.field(
+        description="What was found in the target: INVOICE, ORDER (Tripletex sales order) or DRAFT (eAccounting "
+                    "invoice draft).")
     transfer_id: strawberry.ID | None
     transfer_status: TransferStatus | None  # type: ignore[valid-type]
 
@@ -526,6 +529,7 @@ class Reconciliation:
                 source_amount=float(x.source_amount) if x.source_amount is not None else None,
                 target_ref=x.target_ref,
                 target_amount=float(x.target_amount) if x.target_amount is not None else None,
+                target_kind=x.target_kind,
                 transfer_id=strawberry.ID(x.transfer_id) if x.transfer_id else None,
                 transfer_status=models.TransferStatus(x.transfer_status) if x.transfer_status else None,
             ) for x in r.lines],
@@ -625,8 +629,9 @@ class Mutation(OnboardingMutation, InitialSyncMutation):
             statuses=filter.status or [], kinds=filter.kind, search=filter.search, mode=mode, send_email=send_email)
         return [Transfer.of(r) for r in rows]
 
-    @strawberry.mutation(description="Compare the source's booked invoices of a period (dates inclusive) with the "
-                                     "transfer log and the target; with transferMissing, transfer what is missing.")
+    @strawberry.mutation(description="Compare the source's booked invoices (Rackbeat) or completed orders (Mystore) "
+                                     "of a period (dates inclusive) with the transfer log and the target; with "
+                                     "transferMissing, transfer what is missing.")
     async def reconcile(
         self, info: Info, integration_id: strawberry.ID, date_from: date, date_to: date,
         transfer_missing: bool = False,

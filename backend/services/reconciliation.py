@@ -1,17 +1,19 @@
 """Reconciliation: the source's booked documents for a period against the transfer log and against what
 the target really holds. Webhooks get lost; the ledger must not.
 
-Statuses of a line:
-- OK: in the target with the same amount (excl. VAT);
-- MISSING: booked in the source, not in the target (``transferMissing`` makes it be transferred);
-- DIFFERENT: in the target with another amount;
-- EXTRA: in the target under our reference, but not booked in the source for the period.
+Every integration bokbro carries documents for: Rackbeat → Tripletex and Rackbeat → eAccounting (booked customer
+invoices, and Rackbeat purchase orders to Tripletex when that is on), Mystore → Tripletex (orders whose status has
+the Completed property, by the date they were placed — the date the Tripletex order carries). What each side
+reads is here; what the two readings mean (OK / MISSING / DIFFERENT / EXTRA) is decided in
+``backend/flows/reconciliation.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -22,22 +24,26 @@ from sqlmodel import col, select
 from backend.connectors.base import ConnectorError, RetryableError
 from backend.db.models import (
     Connection,
+    EAccountingInvoiceStatus,
     Integration,
     IntegrationSettings,
+    OrderFlowStart,
     System,
     TokenRole,
     Transfer,
     TransferKind,
     TransferMode,
 )
+from backend.flows import mystore as mystore_flow
 from backend.flows import rackbeat as rackbeat_flow
+from backend.flows import reconciliation as rules
 from backend.flows import tripletex as tripletex_flow
-from backend.services import transfers
+from backend.services import mappings, transfers
 from backend.services.auth import Principal
-from backend.services.connector_factory import rackbeat_client, tripletex_client
+from backend.services.connector_factory import eaccounting_client, mystore_client, rackbeat_client, tripletex_client
 from backend.services.context import AppContext
 from backend.services.errors import ExternalSystemError, InvalidInput, NotFound
-from backend.services.pipes import RackbeatSource
+from backend.services.pipes import MystoreSource, RackbeatSource
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +52,9 @@ log = logging.getLogger(__name__)
 RACKBEAT_DATE_FILTERS = ("invoice_date_from", "invoice_date_to")
 MAX_PERIOD_DAYS = 366
 READ_TRIES = 4  # a read that meets 5xx / 429 / a timeout is tried this often before the caller is told
+# The target is searched this much wider than the period: a document's date there may differ by a day from the
+# source's (time zones, a booking just after midnight).
+TARGET_MARGIN = timedelta(days=1)
 
 
 @dataclass
@@ -57,6 +66,7 @@ class ReconciliationLine:
     target_amount: Decimal | None = None
     transfer_id: str | None = None
     transfer_status: str | None = None
+    target_kind: str | None = None  # INVOICE / ORDER / DRAFT: what was found in the target
 
 
 @dataclass
@@ -72,15 +82,107 @@ class ReconciliationReport:
         return sum(1 for line in self.lines if line.status == status)
 
 
-def _amount(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
+@dataclass(frozen=True)
+class Period:
+    date_from: date
+    date_to: date
 
 
-def _order_amount(order: dict[str, Any]) -> Decimal | None:
-    lines = order.get("orderLines") or []
-    if not lines or not all(isinstance(line, dict) and "amountExcludingVatCurrency" in line for line in lines):
-        return None
-    return _amount(sum(Decimal(str(line["amountExcludingVatCurrency"])) for line in lines))
+# -- the source side: what was booked in the period --------------------------------------------------------
+
+
+async def _rackbeat_booked(ctx: AppContext, conn: Connection, settings: IntegrationSettings, period: Period,
+                           expects: str) -> list[rules.Booked]:
+    """Customer invoices booked with an invoice date in the period."""
+    source = rackbeat_client(ctx, conn, None)
+    booked: list[rules.Booked] = []
+    filters: dict[str, Any] = {"is_booked": True, RACKBEAT_DATE_FILTERS[0]: period.date_from.isoformat(),
+                               RACKBEAT_DATE_FILTERS[1]: period.date_to.isoformat()}
+    async for data in source.iter_customer_invoices(**filters):
+        when = rackbeat_flow.document_date(data)
+        if when is None or not period.date_from <= when <= period.date_to or not rackbeat_flow.is_booked(data):
+            continue
+        number = str(data["number"])
+        booked.append(rules.Booked(number, number, rules.amount(data.get("total_subtotal")), expects))
+    return booked
+
+
+async def _mystore_completed(ctx: AppContext, conn: Connection, settings: IntegrationSettings, period: Period,
+                             expects: str) -> list[rules.Booked]:
+    """Orders placed in the period whose status has the Completed property. Whether one should be an invoice or
+    an order in Tripletex: what its payment method's mapping says (the caller puts what a transfer was
+    explicitly asked to be over it)."""
+    shop = mystore_client(ctx, conn, None)
+    modes: dict[str | None, TransferMode] = {}
+    booked: list[rules.Booked] = []
+    async for order in shop.iter_orders(created_since=period.date_from.isoformat()):
+        placed = rules.day(order.get("created_at"))
+        if placed is None or not period.date_from <= placed <= period.date_to or not mystore_flow.is_completed(order):
+            continue
+        method = mystore_flow.payment_method_code(order)
+        if method not in modes:
+            modes[method] = (await mappings.payment_options(ctx, conn.integration_id, method)).transfer_as
+        ref = str(order["id"])
+        booked.append(rules.Booked(ref, str(order.get("number") or ref), rules.amount(order.get("total_excl_vat")),
+                                   modes[method].value))
+    return booked
+
+
+# -- the target side: what is there under our reference ----------------------------------------------------
+
+
+async def _tripletex_held(ctx: AppContext, conn: Connection, prefix: str, period: Period) -> list[rules.Held]:
+    target = tripletex_client(ctx, conn, None)
+    window_from, _ = tripletex_flow.search_window(period.date_from)
+    _, window_to = tripletex_flow.search_window(period.date_to)
+    held: list[rules.Held] = []
+    number_of_order: dict[Any, str] = {}
+    async for order in target.iter_orders(window_from, window_to):
+        number = rules.ours(prefix, order.get("number"))
+        if number is None:
+            continue
+        number_of_order[order.get("id")] = number
+        held.append(rules.Held(number, rules.ORDER, str(order["id"]), rules.tripletex_order_amount(order),
+                               rules.day(order.get("orderDate"))))
+    for invoice in await target.find_invoices(window_from, window_to + timedelta(days=1)):
+        for ref in invoice.get("orders") or []:
+            number = number_of_order.get(ref.get("id")) if isinstance(ref, dict) else None
+            if number is not None:
+                held.append(rules.Held(number, rules.INVOICE, str(invoice["id"]),
+                                       rules.amount(invoice.get("amountExcludingVat")),
+                                       rules.day(invoice.get("invoiceDate"))))
+    return held
+
+
+async def _eaccounting_held(ctx: AppContext, conn: Connection, prefix: str, period: Period) -> list[rules.Held]:
+    target = eaccounting_client(ctx, conn, None)
+    window_from, window_to = period.date_from - TARGET_MARGIN, period.date_to + TARGET_MARGIN
+    held: list[rules.Held] = []
+    for kind, documents in ((rules.INVOICE, await target.invoices_dated(window_from, window_to)),
+                            (rules.DRAFT, await target.invoice_drafts_dated(window_from, window_to))):
+        for doc in documents:
+            number = rules.ours(prefix, doc.get("OurReference"))
+            if number is not None:
+                held.append(rules.Held(number, kind, str(doc["Id"]),
+                                       rules.eaccounting_net_amount(doc, invoice=kind == rules.INVOICE),
+                                       rules.day(doc.get("InvoiceDate"))))
+    return held
+
+
+TargetReader = Callable[[AppContext, Connection, str, Period], Awaitable[list[rules.Held]]]
+TARGETS: dict[System, TargetReader] = {System.TRIPLETEX: _tripletex_held, System.EACCOUNTING: _eaccounting_held}
+PAIRS = frozenset({(System.RACKBEAT, System.TRIPLETEX), (System.RACKBEAT, System.EACCOUNTING),
+                   (System.MYSTORE, System.TRIPLETEX)})
+
+
+def _expected_from_rackbeat(target: System, settings: IntegrationSettings) -> str:
+    if target is System.EACCOUNTING:
+        draft = settings.eaccounting_invoice_status == EAccountingInvoiceStatus.DRAFT.value
+        return rules.DRAFT if draft else rules.INVOICE
+    return TransferMode(settings.invoice_transfer_mode).value
+
+
+# -- the run ------------------------------------------------------------------------------------------------
 
 
 async def reconcile(
@@ -106,7 +208,6 @@ async def reconcile(
     raise AssertionError("unreachable")
 
 
-
 async def _reconcile_once(
     ctx: AppContext, principal: Principal, integration_id: str, date_from: date, date_to: date,
     *, transfer_missing: bool,
@@ -123,78 +224,48 @@ async def _reconcile_once(
             Connection.integration_id == integration_id))).all()}
     if integration is None or settings is None:
         raise NotFound(f"integration {integration_id} not found")
-    if integration.source != System.RACKBEAT.value or integration.target != System.TRIPLETEX.value:
-        raise InvalidInput("reconciliation is available for Rackbeat → Tripletex integrations for now")
-    if System.RACKBEAT.value not in connections or System.TRIPLETEX.value not in connections:
+    source, target = System(integration.source), System(integration.target)
+    if (source, target) not in PAIRS:
+        raise InvalidInput(f"reconciliation is not available for {source.value} → {target.value} integrations")
+    if source.value not in connections or target.value not in connections:
         raise InvalidInput("both connections must be saved before reconciling")
-    mode = TransferMode(settings.invoice_transfer_mode)
-    report = ReconciliationReport(integration_id, date_from, date_to, mode)
+    if source is System.RACKBEAT and settings.start_order_flow_from == OrderFlowStart.DONT_TRANSFER.value:
+        raise InvalidInput("invoices are not transferred for this integration (setting \"start order flow from\": "
+                           "don't transfer), so there is nothing to reconcile", field="integrationId")
+    period = Period(date_from, date_to)
+    kind = TransferKind.ORDER if source is System.MYSTORE else TransferKind.INVOICE
+    prefix = MystoreSource.prefix if source is System.MYSTORE else RackbeatSource.prefix
 
-    source = rackbeat_client(ctx, connections[System.RACKBEAT.value], None)
-    booked: dict[str, Decimal | None] = {}
-    filters: dict[str, Any] = {"is_booked": True, RACKBEAT_DATE_FILTERS[0]: date_from.isoformat(),
-                               RACKBEAT_DATE_FILTERS[1]: date_to.isoformat()}
-    async for data in source.iter_customer_invoices(**filters):
-        doc_date = rackbeat_flow.document_date(data)
-        if doc_date is None or not date_from <= doc_date <= date_to:
-            continue
-        booked[str(data["number"])] = _amount(data.get("total_subtotal"))
-
-    target = tripletex_client(ctx, connections[System.TRIPLETEX.value], None)
-    prefix = RackbeatSource.prefix
-    window_from, _ = tripletex_flow.search_window(date_from)
-    _, window_to = tripletex_flow.search_window(date_to)
-    ours: dict[str, dict[str, Any]] = {}
-    async for found in target.iter_orders(window_from, window_to):
-        number = str(found.get("number") or "")
-        if number.startswith(prefix):
-            ours[number[len(prefix):]] = found
-    invoice_of_order: dict[Any, dict[str, Any]] = {}
-    if mode is TransferMode.INVOICE:
-        for invoice in await target.find_invoices(window_from, window_to + timedelta(days=1)):
-            for ref in invoice.get("orders") or []:
-                if isinstance(ref, dict):
-                    invoice_of_order[ref.get("id")] = invoice
-
+    read_source = _mystore_completed if source is System.MYSTORE else _rackbeat_booked
+    booked = await read_source(ctx, connections[source.value], settings, period,
+                               _expected_from_rackbeat(target, settings))
+    held = await TARGETS[target](ctx, connections[target.value], prefix, period)
     async with ctx.db.session() as s:
         logged = {t.source_ref: t for t in (await s.exec(select(Transfer).where(
-            Transfer.integration_id == integration_id, Transfer.kind == TransferKind.INVOICE.value,
-            col(Transfer.source_ref).in_(list(booked) + list(ours))))).all()}
+            Transfer.integration_id == integration_id, Transfer.kind == kind.value,
+            col(Transfer.source_ref).in_({b.ref for b in booked} | {h.number for h in held})))).all()}
+    if target is System.TRIPLETEX:
+        # a document whose transfer was asked to go as an invoice or as an order is judged by that
+        asked = {ref: t.mode for ref, t in logged.items() if t.mode}
+        booked = [dataclasses.replace(b, expects=asked[b.ref]) if b.ref in asked else b for b in booked]
 
-    for ref in sorted(set(booked) | set(ours), key=lambda r: (len(r), r)):
-        order = ours.get(ref)
-        target_doc: dict[str, Any] | None = None
-        target_amount: Decimal | None = None
-        if order is not None:
-            if mode is TransferMode.INVOICE:
-                target_doc = invoice_of_order.get(order.get("id"))
-                target_amount = _amount(target_doc.get("amountExcludingVat")) if target_doc else None
-            else:
-                target_doc = order
-                target_amount = _order_amount(order)
-        transfer = logged.get(ref)
-        line = ReconciliationLine(
-            source_ref=ref, status="OK", source_amount=booked.get(ref),
-            target_ref=str(target_doc["id"]) if target_doc else None, target_amount=target_amount,
-            transfer_id=transfer.id if transfer else None, transfer_status=transfer.status if transfer else None)
-        if ref not in booked:
-            line.status = "EXTRA"
-        elif target_doc is None:
-            line.status = "MISSING"
-        elif line.source_amount is not None and target_amount is not None and line.source_amount != target_amount:
-            line.status = "DIFFERENT"
-        report.lines.append(line)
+    report = ReconciliationReport(integration_id, date_from, date_to, TransferMode(settings.invoice_transfer_mode))
+    for found in rules.compare(booked, held, date_from, date_to):
+        transfer = logged.get(found.source_ref)
+        report.lines.append(ReconciliationLine(
+            source_ref=found.source_ref, status=found.status, source_amount=found.source_amount,
+            target_ref=found.target_ref, target_amount=found.target_amount, target_kind=found.target_kind,
+            transfer_id=transfer.id if transfer else None, transfer_status=transfer.status if transfer else None))
 
     if transfer_missing:
         for line in report.lines:
-            if line.status == "MISSING":
-                row = await transfers.request_transfer(ctx, integration_id, TransferKind.INVOICE, line.source_ref,
-                                                       trigger="reconcile")
+            if line.status == rules.MISSING:
+                row = await transfers.request_transfer(ctx, integration_id, kind, line.source_ref, trigger="reconcile")
                 report.transferred.append(row.id)
                 line.transfer_id, line.transfer_status = row.id, row.status
-        if settings.transfer_purchase_orders:
-            report.transferred.extend(await _transfer_missing_purchase_orders(ctx, integration_id, source,
-                                                                              date_from, date_to))
+        if source is System.RACKBEAT and target is System.TRIPLETEX and settings.transfer_purchase_orders:
+            report.transferred.extend(await _transfer_missing_purchase_orders(
+                ctx, integration_id, rackbeat_client(ctx, connections[source.value], None), date_from, date_to))
     return report
 
 
@@ -225,11 +296,11 @@ async def _transfer_missing_purchase_orders(ctx: AppContext, integration_id: str
 
 
 async def reconcile_recent(ctx: AppContext, days: int) -> int:
-    """The worker's periodic run: the last ``days`` days of every Rackbeat → Tripletex integration, transferring
+    """The worker's periodic run: the last ``days`` days of every integration reconciliation covers, transferring
     what is missing. Returns how many transfers it queued."""
     async with ctx.db.session() as s:
-        ids = [i.id for i in (await s.exec(select(Integration).where(
-            Integration.source == System.RACKBEAT.value, Integration.target == System.TRIPLETEX.value))).all()]
+        ids = [i.id for i in (await s.exec(select(Integration))).all()
+               if (System(i.source), System(i.target)) in PAIRS]
     system = Principal("system", "reconciliation", TokenRole.OPERATOR, frozenset())
     queued = 0
     today = date.today()
@@ -238,12 +309,12 @@ async def reconcile_recent(ctx: AppContext, days: int) -> int:
             report = await reconcile(ctx, system, integration_id, today - timedelta(days=days), today,
                                      transfer_missing=True)
         except (InvalidInput, NotFound):
-            continue  # not connected yet
+            continue  # not connected yet, or nothing to reconcile
         except Exception:
             log.exception("reconciliation of %s failed; next round tries again", integration_id)
             continue
         queued += len(report.transferred)
         if report.transferred:
-            log.warning("reconciliation of %s: %d booked invoice(s) were missing in Tripletex; transferring",
+            log.warning("reconciliation of %s: %d document(s) were missing in the target; transferring",
                         integration_id, len(report.transferred))
     return queued

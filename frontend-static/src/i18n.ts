@@ -99,8 +99,9 @@ const en = {
   colHour: "Hour",
   refresh: "Refresh",
   tabReconciliation: "Reconciliation",
-  reconcileIntro: (source: string, target: string) =>
-    `Compares the invoices booked in ${source} in a period with the transfer log and with what ${target} really holds. Amounts exclude VAT.`,
+  reconcileIntro: (source: string, target: string, orders: boolean) =>
+    `Compares the ${orders ? "orders completed" : "invoices booked"} in ${source} in a period with the transfer log and with what ${target} really holds. Amounts exclude VAT.`,
+  targetKind: { INVOICE: "Invoice", ORDER: "Order", DRAFT: "Draft" } as Record<string, string>,
   dateFrom: "From",
   dateTo: "To",
   reconcileButton: "Reconcile",
@@ -117,7 +118,7 @@ const en = {
   colTargetAmount: "Amount in target",
   colTransfer: "Transfer",
   notTransferred: "not transferred",
-  reconcileNoLines: "No invoices were booked in the period, and the target holds none of ours.",
+  reconcileNoLines: "Nothing was booked or completed in the period, and the target holds none of ours.",
   reconcileAllOk: "Nothing is missing.",
   transferMissing: (n: number) => `Transfer the missing (${n})`,
   transferringMissing: "Transferring…",
@@ -373,8 +374,9 @@ const nb: Dict = {
   colHour: "Time",
   refresh: "Oppdater",
   tabReconciliation: "Avstemming",
-  reconcileIntro: (source, target) =>
-    `Sammenligner fakturaene som er bokført i ${source} i en periode med overføringsloggen og med det ${target} faktisk har. Beløp er uten mva.`,
+  reconcileIntro: (source, target, orders) =>
+    `Sammenligner ${orders ? "ordrene som er fullført" : "fakturaene som er bokført"} i ${source} i en periode med overføringsloggen og med det ${target} faktisk har. Beløp er uten mva.`,
+  targetKind: { INVOICE: "Faktura", ORDER: "Ordre", DRAFT: "Utkast" },
   dateFrom: "Fra",
   dateTo: "Til",
   reconcileButton: "Avstem",
@@ -391,7 +393,7 @@ const nb: Dict = {
   colTargetAmount: "Beløp i mål",
   colTransfer: "Overføring",
   notTransferred: "ikke overført",
-  reconcileNoLines: "Ingen fakturaer ble bokført i perioden, og målsystemet har ingen av våre.",
+  reconcileNoLines: "Ingenting ble bokført eller fullført i perioden, og målsystemet har ingen av våre.",
   reconcileAllOk: "Ingenting mangler.",
   transferMissing: (n) => `Overfør de manglende (${n})`,
   transferringMissing: "Overfører …",

@@ -119,6 +119,7 @@ async def test_list_chart_and_reconciliation(stack: Stack, ui: UI) -> None:
     await expect(result.locator(f"tr[data-source-ref='{refused}']")).to_contain_text("Failed")
     for number in delivered:
         await expect(result.locator(f"tr[data-source-ref='{number}']")).to_have_attribute("data-status", "OK")
+        await expect(result.locator(f"tr[data-source-ref='{number}'] td").nth(2)).to_contain_text("Invoice ")
     assert [t for t in await transfers(stack, setup) if t["sourceRef"] == str(lost)] == []  # a report changes nothing
     await ui.shot("reconciliation-missing")
 

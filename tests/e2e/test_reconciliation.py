@@ -4,23 +4,34 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from tests.e2e.flow import Setup, book_invoice, onboard, set_faults, transfers, tripletex_state, wait_for_transfer
+from tests.e2e import test_mystore_to_tripletex as ms
+from tests.e2e import test_rackbeat_to_eaccounting as ea
+from tests.e2e.flow import book_invoice, onboard, set_faults, transfers, tripletex_state, wait_for_transfer
 from tests.support.backends import Backend
 from tests.support.stack import Stack, running_stack, wait_for
 
 RECONCILE = """mutation($id: ID!, $from: Date!, $to: Date!, $transfer: Boolean!) {
   reconcile(integrationId: $id, dateFrom: $from, dateTo: $to, transferMissing: $transfer) {
     mode ok missing different extra transferred
-    lines { sourceRef status sourceAmount targetRef targetAmount transferId transferStatus } } }"""
+    lines { sourceRef status sourceAmount targetRef targetKind targetAmount transferId transferStatus } } }"""
 
 
-async def reconcile(stack: Stack, setup: Setup, transfer: bool = False) -> dict[str, Any]:
+class HasIntegration(Protocol):
+    integration_id: str
+
+
+async def reconcile(stack: Stack, setup: HasIntegration, transfer: bool = False, days_back: int = 7) -> dict[str, Any]:
     today = date.today()
-    data = await stack.gql(RECONCILE, {"id": setup.integration_id, "from": (today - timedelta(days=7)).isoformat(),
+    data = await stack.gql(RECONCILE, {"id": setup.integration_id,
+                                       "from": (today - timedelta(days=days_back)).isoformat(),
                                        "to": (today + timedelta(days=1)).isoformat(), "transfer": transfer})
     return data["reconcile"]  # type: ignore[no-any-return]
+
+
+def by_ref(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {line["sourceRef"]: line for line in report["lines"]}
 
 
 async def test_a_lost_webhook_is_found_and_transferred(stack: Stack) -> None:
@@ -72,3 +83,96 @@ async def test_the_workers_reconcile_by_themselves(be: Backend) -> None:
             return len((await tripletex_state(stack, setup))["invoices"]) == 1
 
         await wait_for(in_ledger)
+
+
+async def test_rackbeat_to_eaccounting_invoices_and_drafts(stack: Stack) -> None:
+    """eAccounting holds what bokbro made under ``OurReference`` = RB-<number>: booked invoices, and drafts when
+    the setting says DRAFT. A lost webhook shows as MISSING and is transferred; a draft counts as done only for
+    the DRAFT setting (for INVOICED it is a transfer stopped half-way), and a booked invoice always counts."""
+    setup = await ea.onboard(stack, status="INVOICED")
+    delivered = await book_invoice(stack, setup.rb)
+    assert (await ea.settled(stack, setup, delivered))["status"] == "SUCCEEDED"
+    await set_faults(stack, "rackbeat", setup.rackbeat["accountId"], webhook_drop_rate=1.0)
+    lost = await book_invoice(stack, setup.rb)
+
+    report = await reconcile(stack, setup)
+    lines = by_ref(report)
+    assert lines[str(delivered)]["status"] == "OK", json.dumps(report)
+    assert lines[str(delivered)]["targetKind"] == "INVOICE"
+    assert lines[str(delivered)]["sourceAmount"] == lines[str(delivered)]["targetAmount"] == 510.0
+    assert lines[str(lost)]["status"] == "MISSING" and lines[str(lost)]["transferId"] is None
+    assert (report["ok"], report["missing"], report["different"], report["extra"]) == (1, 1, 0, 0)
+
+    report = await reconcile(stack, setup, transfer=True)
+    assert len(report["transferred"]) == 1
+    assert (await ea.settled(stack, setup, lost))["status"] == "SUCCEEDED"
+    again = await reconcile(stack, setup, transfer=True)
+    assert (again["ok"], again["missing"], again["transferred"]) == (2, 0, []), json.dumps(again)
+    invoices = (await ea.state(stack, setup))["invoices"]
+    assert sorted(i["OurReference"] for i in invoices) == sorted(f"RB-{n}" for n in (delivered, lost))
+
+    # DRAFT: a draft is what is expected, and the invoices booked before still count
+    await ea.settings(stack, setup, status="DRAFT")
+    drafted = await book_invoice(stack, setup.rb)
+    report = await reconcile(stack, setup, transfer=True)
+    assert by_ref(report)[str(drafted)]["status"] == "MISSING" and len(report["transferred"]) == 1
+    assert (await ea.settled(stack, setup, drafted))["status"] == "SUCCEEDED"
+    report = await reconcile(stack, setup)
+    lines = by_ref(report)
+    assert (report["ok"], report["missing"]) == (3, 0), json.dumps(report)
+    assert lines[str(drafted)]["targetKind"] == "DRAFT" and lines[str(drafted)]["targetAmount"] == 510.0
+    assert lines[str(delivered)]["targetKind"] == "INVOICE"
+
+    # back to INVOICED: the draft is now a transfer stopped half-way; transferring it books it, once
+    await ea.settings(stack, setup, status="INVOICED")
+    report = await reconcile(stack, setup, transfer=True)
+    assert by_ref(report)[str(drafted)]["status"] == "MISSING", json.dumps(report)
+
+    async def booked() -> bool:
+        return len(by_reference((await ea.state(stack, setup))["invoices"], drafted)) == 1
+
+    await wait_for(booked)
+    final = await reconcile(stack, setup)
+    assert (final["ok"], final["missing"], final["extra"]) == (3, 0, 0), json.dumps(final)
+    assert not by_reference((await ea.state(stack, setup))["drafts"], drafted)
+
+
+def by_reference(items: list[dict[str, Any]], number: int) -> list[dict[str, Any]]:
+    return ea.by_reference(items, number)
+
+
+async def test_mystore_to_tripletex_completed_orders(stack: Stack) -> None:
+    """Mystore orders whose status has the Completed property, by the day they were placed: a Vipps order is
+    expected as a (paid) invoice, an invoice-to-business order as an order. A lost webhook is caught; an order
+    that is not completed is not counted; the demo shop's older orders (placed more than a day ago) are not in
+    the period."""
+    setup = await ms.onboard(stack)
+    paid = await ms.place(stack, setup, "vipps", customer_id=1)
+    await ms.set_status(stack, setup, paid["orderId"], "Sendt")
+    await ms.finished(stack, setup, paid["orderId"])
+    await set_faults(stack, "mystore", setup.mystore["accountId"], webhook_drop_rate=1.0)
+    b2b = await ms.place(stack, setup, "invoice", customer_id=2)
+    await ms.set_status(stack, setup, b2b["orderId"], "Sendt")
+    waiting = await ms.place(stack, setup, "vipps", customer_id=3)
+    await ms.set_status(stack, setup, waiting["orderId"], "Under behandling")
+
+    report = await reconcile(stack, setup, days_back=1)
+    lines = by_ref(report)
+    assert set(lines) == {str(paid["orderId"]), str(b2b["orderId"])}, json.dumps(report)
+    vipps = lines[str(paid["orderId"])]
+    assert vipps["status"] == "OK" and vipps["targetKind"] == "INVOICE", json.dumps(report)
+    assert vipps["sourceAmount"] == vipps["targetAmount"] is not None
+    assert lines[str(b2b["orderId"])]["status"] == "MISSING"
+
+    report = await reconcile(stack, setup, transfer=True, days_back=1)
+    assert len(report["transferred"]) == 1
+    done = await ms.finished(stack, setup, b2b["orderId"])
+    assert done["trigger"] == "reconcile"
+    again = await reconcile(stack, setup, days_back=1)
+    lines = by_ref(again)
+    assert (again["ok"], again["missing"], again["extra"]) == (2, 0, 0), json.dumps(again)
+    assert lines[str(b2b["orderId"])]["targetKind"] == "ORDER"
+    assert lines[str(b2b["orderId"])]["sourceAmount"] == lines[str(b2b["orderId"])]["targetAmount"]
+    state = await ms.tx_state(stack, setup)
+    assert sorted(o["number"] for o in state["orders"]) == sorted(f"MS-{o['orderId']}" for o in (paid, b2b))
+    assert len(state["invoices"]) == 1

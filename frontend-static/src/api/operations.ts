@@ -141,7 +141,7 @@ export const RECONCILE = gql<{ reconcile: Reconciliation }, {
   mutation Reconcile($integrationId: ID!, $dateFrom: Date!, $dateTo: Date!, $transferMissing: Boolean!) {
     reconcile(integrationId: $integrationId, dateFrom: $dateFrom, dateTo: $dateTo, transferMissing: $transferMissing) {
       integrationId dateFrom dateTo mode ok missing different extra transferred
-      lines { sourceRef status sourceAmount targetRef targetAmount transferId transferStatus }
+      lines { sourceRef status sourceAmount targetRef targetKind targetAmount transferId transferStatus }
     }
   }
 `;

@@ -164,6 +164,7 @@ export interface ReconciliationLine {
   status: ReconciliationStatus;
   sourceAmount: number | null;
   targetRef: string | null;
+  targetKind: "INVOICE" | "ORDER" | "DRAFT" | null;
   targetAmount: number | null;
   transferId: string | null;
   transferStatus: TransferStatus | null;

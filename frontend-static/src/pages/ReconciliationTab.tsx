@@ -1,5 +1,6 @@
-// Reconciliation: the invoices booked in the source in a period against the transfer log and what the target really
-// holds (OK / MISSING / DIFFERENT / EXTRA), and "transfer the missing", whose transfers then run in the live log.
+// Reconciliation: the invoices booked (Rackbeat) or orders completed (Mystore) in the source in a period against the
+// transfer log and what the target really holds (OK / MISSING / DIFFERENT / EXTRA), and "transfer the missing",
+// whose transfers then run in the live log.
 import { useState } from "preact/hooks";
 import { RECONCILE } from "../api/operations";
 import type { Integration, Reconciliation, ReconciliationStatus } from "../api/types";
@@ -49,6 +50,8 @@ export function ReconciliationTab({ integration }: { integration: Integration })
   const source = SYSTEM_NAMES[integration.source];
   const target = SYSTEM_NAMES[integration.target];
   const logHref = href(["integrations", integration.id, "transfers"]);
+  const orders = integration.source === "MYSTORE";  // webshop orders; Rackbeat: customer invoices
+  const kind = t.transferKind[orders ? "ORDER" : "INVOICE"];
 
   async function run(event: Event) {
     event.preventDefault();
@@ -72,7 +75,7 @@ export function ReconciliationTab({ integration }: { integration: Integration })
   return (
     <section aria-labelledby="reconciliation-heading" class="reconciliation">
       <h2 id="reconciliation-heading">{t.tabReconciliation}</h2>
-      <p class="help">{t.reconcileIntro(source, target)}</p>
+      <p class="help">{t.reconcileIntro(source, target, orders)}</p>
       <form class="recon-form card" onSubmit={run} aria-label={t.tabReconciliation}>
         <div class="field">
           <label for="recon-from">{t.dateFrom}</label>
@@ -129,15 +132,16 @@ export function ReconciliationTab({ integration }: { integration: Integration })
                 <tbody>
                   {report.lines.map((line) => (
                     <tr key={line.sourceRef} data-source-ref={line.sourceRef} data-status={line.status}>
-                      <th scope="row">{t.transferKind.INVOICE} {line.sourceRef}</th>
+                      <th scope="row">{kind} {line.sourceRef}</th>
                       <td><Badge tone={TONE[line.status]} icon={ICON[line.status]}>{t.reconcileStatus[line.status]}</Badge></td>
                       <td class="num">{formatAmount(lang, line.sourceAmount)}</td>
-                      <td>{line.targetRef ?? "—"}</td>
+                      <td>{line.targetRef ? `${line.targetKind ? t.targetKind[line.targetKind] + " " : ""}${line.targetRef}`
+                        : "—"}</td>
                       <td class="num">{formatAmount(lang, line.targetAmount)}</td>
                       <td>
                         {line.transferId && line.transferStatus ? (
                           <a href={href(["integrations", integration.id, "transfers", line.transferId])}
-                            aria-label={t.openTransfer(t.transferKind.INVOICE.toLowerCase(), line.sourceRef)}>
+                            aria-label={t.openTransfer(kind.toLowerCase(), line.sourceRef)}>
                             <TransferStatusBadge status={line.transferStatus} />
                           </a>
                         ) : <span class="muted">{t.notTransferred}</span>}
