@@ -186,6 +186,10 @@ class TripletexFacts:
     highest_customer_number: int | Unreadable | None
     invoice_numbers_from_source: bool = False  # the integration's setting (else the accounting system decides)
     source: str = "RACKBEAT"  # RACKBEAT or MYSTORE: what the webshop/warehouse side is called in the texts
+    # Mystore sources: webshop customers become ``offset + their Mystore number``; the highest such number bokbro
+    # has made or matched so far (None: none yet)
+    customer_number_offset: int | None = None
+    highest_webshop_customer_number: int | None = None
 
 
 @dataclass(frozen=True)
@@ -319,6 +323,41 @@ def _customer_series(next_or_highest: int | None, *, is_next: bool, where: str, 
                  f"overførte kunder. " + fix_no, verifiable=verifiable)
 
 
+def _webshop_customer_series(highest: int | None, offset: int, webshop_highest: int | None) -> Check:
+    """Mystore → Tripletex: webshop customers are numbered ``offset + their Mystore number`` (100 000 + n by
+    default), so the customers made by hand in Tripletex must stay BELOW the offset. (The Mystore guide's advice to
+    start Tripletex's series at 100 000 is for an integration that keeps the webshop's own numbers; followed here
+    it would put both series in the same range.) Judged from the highest number in use, as for other sources;
+    numbers at or above the offset up to the highest webshop customer bokbro has made count as the webshop's."""
+    o = f"{offset:,}".replace(",", " ")
+    fix = (f"Keep Tripletex's customer number series below {o} (Customer → Customer settings; Tripletex's own start "
+           f"is far below it), or raise the setting \"customer number offset\" above every number in use.")
+    fix_no = (f"Hold nummerserien for kunder i Tripletex under {o} (Kunde → Kunde-innstillinger; Tripletex' egen "
+              f"start er langt under), eller sett innstillingen «kundenummer-forskyvning» høyere enn alle numre i "
+              f"bruk.")
+    if highest is None:
+        return Check("CUSTOMER_NUMBER_SERIES", *CUSTOMER_SERIES, Status.WARNING, "no customers yet",
+                     f"Webshop customers get {o} + their Mystore customer number. The API does not tell where "
+                     f"Tripletex's own series starts (and there are no customers to judge it from): check by hand. "
+                     + fix,
+                     f"Nettbutikkens kunder får {o} + kundenummeret i Mystore. API-et forteller ikke hvor Tripletex' "
+                     f"egen serie starter (og det finnes ingen kunder å se det av): sjekk dette selv. " + fix_no,
+                     verifiable=False)
+    found = f"highest customer number in use: {highest}; webshop customers from {offset + 1}"
+    if highest <= offset or (webshop_highest is not None and highest <= webshop_highest):
+        return Check("CUSTOMER_NUMBER_SERIES", *CUSTOMER_SERIES, Status.OK, found,
+                     f"Customers made in Tripletex are numbered below {o}, and webshop customers get {o} + their "
+                     f"Mystore customer number: the two cannot collide.",
+                     f"Kunder opprettet i Tripletex har numre under {o}, og nettbutikkens kunder får {o} + "
+                     f"kundenummeret i Mystore: de to kan ikke kollidere.", verifiable=False)
+    return Check("CUSTOMER_NUMBER_SERIES", *CUSTOMER_SERIES, Status.WARNING, found,
+                 f"Tripletex has customer numbers from {o} up that bokbro did not make (highest {highest}); webshop "
+                 f"customers are numbered {o} + their Mystore customer number and can meet them. " + fix,
+                 f"Tripletex har kundenumre fra {o} og oppover som bokbro ikke har laget (høyeste {highest}); "
+                 f"nettbutikkens kunder får {o} + kundenummeret i Mystore og kan treffe dem. " + fix_no,
+                 verifiable=False)
+
+
 def _invoice_series(system: str, next_number: int | None, from_source: bool) -> Check:
     after = f"; next invoice number in {system}: {next_number}" if next_number else ""
     if from_source:
@@ -357,11 +396,16 @@ def _tripletex_ehf() -> Check:
 
 def tripletex_checks(facts: TripletexFacts) -> list[Check]:
     highest = facts.highest_customer_number
-    customer_series = (_unreadable("CUSTOMER_NUMBER_SERIES", CUSTOMER_SERIES, highest)
-                       if isinstance(highest, Unreadable) else
-                       # No endpoint gives the series' start: judged from the numbers in use (module docstring).
-                       _customer_series(highest, is_next=False, where="Customer → Customer settings",
-                                        where_no="Kunde → Kunde-innstillinger", verifiable=False))
+    customer_series: Check
+    if isinstance(highest, Unreadable):
+        customer_series = _unreadable("CUSTOMER_NUMBER_SERIES", CUSTOMER_SERIES, highest)
+    elif facts.customer_number_offset is not None:
+        customer_series = _webshop_customer_series(highest, facts.customer_number_offset,
+                                                   facts.highest_webshop_customer_number)
+    else:
+        # No endpoint gives the series' start: judged from the numbers in use (module docstring).
+        customer_series = _customer_series(highest, is_next=False, where="Customer → Customer settings",
+                                           where_no="Kunde → Kunde-innstillinger", verifiable=False)
     return [
         _tripletex_bank(facts.invoice_bank_accounts),
         _tripletex_payment_types(facts.payment_types),

@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 from sqlmodel import select
 
 from backend.connectors.base import ConnectorError
-from backend.db.models import Connection, Integration, IntegrationSettings, InvoiceNumberSource, System
+from backend.db.models import Connection, ExternalId, Integration, IntegrationSettings, InvoiceNumberSource, System
+from backend.flows import mystore as mystore_flow
 from backend.flows import preflight as rules
 from backend.services.auth import Principal
 from backend.services.connector_factory import eaccounting_client, rackbeat_client, tripletex_client
@@ -102,7 +103,8 @@ async def preflight_checks(ctx: AppContext, principal: Principal, integration_id
     connection = await _connection(ctx, integration_id, target)
     from_source = await _invoice_numbers_from_source(ctx, integration_id)
     if target is System.TRIPLETEX:
-        checks = await _tripletex(ctx, connection, integration.source, from_source)
+        checks = await _tripletex(ctx, connection, integration.source, from_source,
+                                  await _webshop_numbers(ctx, integration_id, integration.source))
     elif target is System.EACCOUNTING:
         checks = await _eaccounting(ctx, connection, integration.source, from_source)
     else:
@@ -111,8 +113,22 @@ async def preflight_checks(ctx: AppContext, principal: Principal, integration_id
     return PreflightReport(integration_id, target, checks)
 
 
-async def _tripletex(ctx: AppContext, connection: Connection, source: str,
-                     from_source: bool) -> list[rules.Check]:
+async def _webshop_numbers(ctx: AppContext, integration_id: str, source: str) -> tuple[int | None, int | None]:
+    """Mystore sources: the customer-number offset, and the highest customer number bokbro has made or matched
+    for the webshop (the external-id map's customer keys are those numbers). (None, None) for other sources."""
+    if source != System.MYSTORE.value:
+        return None, None
+    async with ctx.db.session() as s:
+        settings = await s.get(IntegrationSettings, integration_id)
+        keys = (await s.exec(select(ExternalId.source_key).where(
+            ExternalId.integration_id == integration_id, ExternalId.entity == "customer"))).all()
+    numbers = [int(k) for k in keys if k.isdigit()]
+    offset = settings.customer_number_offset if settings is not None else mystore_flow.CUSTOMER_NUMBER_OFFSET
+    return offset, max(numbers, default=None)
+
+
+async def _tripletex(ctx: AppContext, connection: Connection, source: str, from_source: bool,
+                     webshop: tuple[int | None, int | None]) -> list[rules.Check]:
     client = tripletex_client(ctx, connection, None)
     # one call first: it creates the session the others share (and says at once when the tokens are refused)
     bank = await _read(client.invoice_bank_accounts())
@@ -122,7 +138,7 @@ async def _tripletex(ctx: AppContext, connection: Connection, source: str,
     return rules.tripletex_checks(rules.TripletexFacts(
         invoice_bank_accounts=bank, payment_types=payment_types, vat_settings=vat_settings,
         outgoing_vat_types=vat_types, highest_customer_number=highest, invoice_numbers_from_source=from_source,
-        source=source))
+        source=source, customer_number_offset=webshop[0], highest_webshop_customer_number=webshop[1]))
 
 
 async def _eaccounting(ctx: AppContext, connection: Connection, source: str,

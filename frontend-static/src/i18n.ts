@@ -177,7 +177,7 @@ const en = {
   useExactQuantityHelp: "eAccounting rows take 2 decimals. On: such a line is sent as 1 × the exact line amount, the real quantity in the row text. Off: the quantity is rounded to 2 decimals.",
   customerNumberOffset: "Customer number offset",
   customerNumberOffsetHelp: (target: string) =>
-    `Webshop customers get this number plus their webshop customer number in ${target} (default 100000), so they never collide with its own customers.`,
+    `Webshop customers get this number plus their webshop customer number in ${target} (default 100000), so they never collide with its own customers — as long as those stay below it (the preflight checks this).`,
   customerNumberOffsetInvalid: "Enter a whole number from 0 to 1000000000.",
   customerMatch: "How an order's customer is found",
   customerMatchHelp: (target: string) =>
@@ -450,7 +450,7 @@ const nb: Dict = {
   useExactQuantityHelp: "eAccounting-linjer har 2 desimaler. På: en slik linje sendes som 1 × det nøyaktige linjebeløpet, med det virkelige antallet i linjeteksten. Av: antallet rundes av til 2 desimaler.",
   customerNumberOffset: "Tillegg til kundenummer",
   customerNumberOffsetHelp: (target) =>
-    `Nettbutikkunder får dette tallet pluss kundenummeret sitt i nettbutikken i ${target} (standard 100000), så de aldri kolliderer med kundene som finnes der.`,
+    `Nettbutikkunder får dette tallet pluss kundenummeret sitt i nettbutikken i ${target} (standard 100000), så de aldri kolliderer med kundene som finnes der — så lenge de holder seg under tallet (forhåndskontrollen sjekker dette).`,
   customerNumberOffsetInvalid: "Skriv et helt tall fra 0 til 1000000000.",
   customerMatch: "Slik finnes kunden til en ordre",
   customerMatchHelp: (target) =>

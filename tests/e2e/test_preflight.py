@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from backend.connectors.tripletex import TripletexClient
 from tests.support.stack import GraphQLError, Stack
 
 START = "mutation($i: StartOnboardingInput!) { startOnboarding(input: $i) { id } }"
@@ -184,13 +185,32 @@ async def test_tripletex_without_a_bank_account_number_fails_with_both_explanati
     assert again["ok"] is True and by_code(again["checks"])["BANK_ACCOUNT_NUMBER"]["status"] == "OK", again
 
 
-async def test_tripletex_customer_numbers_below_100000_and_no_vat_registration_are_warned(stack: Stack) -> None:
-    integ = await integration(stack, "MYSTORE", "TRIPLETEX")
-    await connect_tripletex(stack, integ, seed="demo", vatRegistrationStatus="VAT_NOT_REGISTERED")
-    checks = by_code((await stack.gql(PREFLIGHT, {"id": integ}))["preflightChecks"]["checks"])
-    series = checks["CUSTOMER_NUMBER_SERIES"]
+async def test_tripletex_customer_numbers_below_100000_are_warned_for_rackbeat(stack: Stack) -> None:
+    integ = await integration(stack, "RACKBEAT", "TRIPLETEX")
+    await connect_tripletex(stack, integ, seed="demo")
+    series = by_code((await stack.gql(PREFLIGHT, {"id": integ}))["preflightChecks"]["checks"])["CUSTOMER_NUMBER_SERIES"]
     assert series["status"] == "WARNING" and series["found"] == "highest customer number in use: 10219", series
     assert "100 000" in series["explanation"] and "Kunde-innstillinger" in series["explanationNo"]
+
+
+async def test_mystore_customer_numbers_must_stay_below_the_offset_and_no_vat_registration_is_warned(
+        stack: Stack) -> None:
+    """Webshop customers become 100 000 + their Mystore number: Tripletex's own customers must stay below it (the
+    Mystore guide's "start at 100 000" would put both series in one range)."""
+    integ = await integration(stack, "MYSTORE", "TRIPLETEX")
+    _, tx = await connect_tripletex(stack, integ, seed="demo", vatRegistrationStatus="VAT_NOT_REGISTERED")
+    checks = by_code((await stack.gql(PREFLIGHT, {"id": integ}))["preflightChecks"]["checks"])
+    series = checks["CUSTOMER_NUMBER_SERIES"]
+    assert series["status"] == "OK" and "highest customer number in use: 10219" in series["found"], series
+    assert "cannot collide" in series["explanation"] and "kan ikke kollidere" in series["explanationNo"]
+    # a customer made by hand in the webshop's range
+    async with TripletexClient(f"{stack.base_url}/sandbox/tripletex/v2", tx["consumerToken"],
+                               tx["employeeToken"]) as client:
+        await client.create_customer({"name": "Håndlaget AS", "customerNumber": 100_050, "invoiceSendMethod": "EMAIL",
+                                      "email": "post@handlaget.example"})
+    series = by_code((await stack.gql(PREFLIGHT, {"id": integ}))["preflightChecks"]["checks"])["CUSTOMER_NUMBER_SERIES"]
+    assert series["status"] == "WARNING" and "100050" in series["found"], series
+    assert "below 100 000" in series["explanation"] and "kundenummer-forskyvning" in series["explanationNo"]
     vat = checks["VAT_SETUP"]
     assert vat["status"] == "WARNING" and "VAT_NOT_REGISTERED" in vat["found"]
     assert "Mystore" in vat["explanation"] and "Merverdiavgiftsregisteret" in vat["explanationNo"]

@@ -101,6 +101,19 @@ def test_customer_number_series() -> None:
     assert unreadable.status is Status.WARNING and "Could not be checked" in unreadable.explanation
 
 
+def test_webshop_customer_series_must_stay_below_the_offset() -> None:
+    def series(highest: int | None, webshop: int | None = None) -> Status:
+        return tripletex(highest_customer_number=highest, source="MYSTORE", customer_number_offset=100_000,
+                         highest_webshop_customer_number=webshop)["CUSTOMER_NUMBER_SERIES"].status
+
+    assert series(10_219) is Status.OK  # Tripletex's own series, well below the webshop's
+    assert series(100_000) is Status.OK  # the offset itself is never a webshop number (they start at offset + 1)
+    assert series(100_001) is Status.WARNING  # in the webshop's range, and bokbro made no webshop customer
+    assert series(100_420, webshop=100_420) is Status.OK  # the highest is bokbro's own webshop customer
+    assert series(100_421, webshop=100_420) is Status.WARNING
+    assert series(None) is Status.WARNING
+
+
 SETTINGS = {"BankAccount": "15032080119", "VatCode": "NO999888777MVA", "NextCustomerNumber": 100_001,
             "NextCustomerInvoiceNumber": 1, "AutoInvoice": {"AutoInvoiceActivationStatus": 2}}
 
