@@ -76,6 +76,21 @@ def customer_payload(c: Customer) -> dict[str, Any]:
     return payload
 
 
+def another_customer(found: dict[str, Any], customer: Customer) -> str | None:
+    """Why the customer Tripletex holds under the number is evidently someone else — another organisation number,
+    or another name AND no e-mail in common — in words; None when it may be the same customer (a changed address
+    or a renamed company with the same e-mail is the same customer)."""
+    org = str(found.get("organizationNumber") or "").replace(" ", "")
+    if customer.organization_number and org:
+        return None if org == customer.organization_number else f"organisation number {org}"
+    emails = {str(found.get(k) or "").strip().lower() for k in ("email", "invoiceEmail")} - {""}
+    name = str(found.get("name") or "").strip()
+    if customer.email and emails and customer.email.strip().lower() not in emails \
+            and name.lower() != customer.name.strip().lower():
+        return f"{name} <{', '.join(sorted(emails))}>"
+    return None
+
+
 def _address(a: Address) -> dict[str, Any]:
     return {"addressLine1": a.street or "", "addressLine2": a.street2 or "", "postalCode": a.postal_code or "",
             "city": a.city or ""}

@@ -62,6 +62,36 @@ async def test_offset_and_updating_or_leaving_an_existing_customer(stack: Stack)
     assert len(state["invoices"]) == 2
 
 
+async def test_a_customer_made_by_hand_in_the_webshops_range_is_never_used_nor_overwritten(stack: Stack) -> None:
+    """Tripletex's own series ran into the webshop's range: customer 100002 there is someone else (another name,
+    another e-mail). The order is not put on that customer and the customer is not overwritten; the transfer fails
+    at once with the fix, and after the bookkeeper renumbers the customer a resend makes the webshop's own."""
+    setup = await onboard(stack)
+    tx = tripletex(stack, setup)
+    other = await tx.create_customer({"name": "Nabo Regnskap AS", "customerNumber": 100002,
+                                      "isPrivateIndividual": False, "email": "post@nabo.example",
+                                      "invoiceSendMethod": "EMAIL"})
+    order = await place(stack, setup, "vipps", customer_id=2)
+    await set_status(stack, setup, order["orderId"], "Sendt")
+    failed = await finished(stack, setup, order["orderId"], ("FAILED",))
+    assert failed["attempts"] == 1, json.dumps(failed)
+    assert "belongs to another customer" in failed["error"]["explanation"], json.dumps(failed)
+    assert "Nabo Regnskap AS" in failed["error"]["explanation"] and "forskyvning" in failed["error"]["explanationNo"]
+    state = await tx_state(stack, setup)
+    assert state["orders"] == [] and state["invoices"] == []
+    [kept] = customers_numbered(state, 100002)
+    assert (kept["name"], kept["email"]) == ("Nabo Regnskap AS", "post@nabo.example")  # not overwritten
+
+    await tx.update_customer(int(other["id"]), {"customerNumber": 20002})
+    await stack.gql("mutation($id: ID!) { resendTransfer(id: $id) { id } }", {"id": failed["id"]})
+    done = await finished(stack, setup, order["orderId"])
+    state = await tx_state(stack, setup)
+    [webshop] = customers_numbered(state, 100002)
+    assert webshop["id"] != other["id"] and webshop["name"] != "Nabo Regnskap AS"
+    [invoice] = state["invoices"]
+    assert str(invoice["id"]) == done["targetRef"]
+
+
 async def test_a_business_is_matched_by_organisation_number(stack: Stack) -> None:
     setup = await onboard(stack)
     # a registered business customer of the shop (every third seeded customer is one)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from backend.canonical import Customer
 from backend.connectors.base import ConnectorError, ValidationError
 from backend.flows import rackbeat, tripletex
 from backend.flows.explanations import explain
@@ -111,3 +112,16 @@ def test_eaccounting_explanations_match_on_its_documented_codes(status: int, cod
     found = explain(ConnectorError("eaccounting", "whatever the text", status=status, code=code, field=field))
     assert found is not None and found.key == key and found.en and found.no
     assert explain(ConnectorError("eaccounting", "x", status=400, code="2000", field="Name")) is None
+
+
+def test_another_customer_only_when_evidently_someone_else() -> None:
+    shopper = Customer(number="100002", name="Kari Nordmann", email="kari@example.no")
+    business = Customer(number="100003", name="Fjord AS", organization_number="999888777", email="post@fjord.no")
+    assert tripletex.another_customer({"name": "Nabo AS", "email": "post@nabo.no"}, shopper) == "Nabo AS <post@nabo.no>"
+    assert tripletex.another_customer({"name": "Kari Nordmann", "email": "old@example.no"}, shopper) is None
+    assert tripletex.another_customer({"name": "Kari N.", "invoiceEmail": "KARI@example.no"}, shopper) is None
+    assert tripletex.another_customer({"name": "Old name"}, shopper) is None  # nothing to tell them apart by
+    assert tripletex.another_customer({"name": "Fjord AS", "organizationNumber": "111222333"}, business) \
+        == "organisation number 111222333"
+    assert tripletex.another_customer({"name": "Renamed AS", "organizationNumber": "999 888 777",
+                                       "email": "x@y.no"}, business) is None  # the same company

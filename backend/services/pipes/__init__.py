@@ -193,5 +193,6 @@ async def execute(ctx: AppContext, transfer: Transfer, on_exchange: ExchangeHook
         # Rackbeat customers follow through their own sync; a webshop order's customer is updated from the order
         update_existing_customer=kind is TransferKind.ORDER and settings.update_existing_customers,
         invoice_number=invoice_number,
+        guard_customer_identity=kind is TransferKind.ORDER,
     )
     return await target.ensure_sales_document(document, options)

@@ -46,6 +46,9 @@ class TransferOptions:
     update_existing_customer: bool = False
     # The invoice number to use (the source document's, when the settings say so); None: the target decides
     invoice_number: int | None = None
+    # Webshop orders: a customer found by number must be this customer (its number is offset + the webshop's
+    # number, and a customer made by hand in that range is someone else): see ``tripletex.another_customer``
+    guard_customer_identity: bool = False
 
 
 class Source(Protocol):

@@ -14,7 +14,7 @@ from backend.connectors.tripletex import TripletexClient
 from backend.db.models import CustomerMatch, TransferMode
 from backend.flows import tripletex as tripletex_flow
 from backend.flows.mystore import GUEST_PREFIX
-from backend.services.pipes.base import PipeResult, TransferOptions, find_or_create
+from backend.services.pipes.base import PipeResult, SourceProblem, TransferOptions, find_or_create
 
 EntityLock = Callable[[str], AbstractAsyncContextManager[None]]
 
@@ -61,10 +61,13 @@ class TripletexTarget:
             return await self.client.find_customer_by_number(int(customer.number))
 
         updating = options is not None and options.update_existing_customer
+        guard = options is not None and options.guard_customer_identity and customer.number.isdigit()
         # Most documents are for a customer Tripletex already has: reading it needs no lock (a hot customer would
         # otherwise serialise every worker). Making it, or bringing it up to date, is done under the lock.
         existing = None if updating else await find()
         if existing is not None:
+            if guard:
+                self._same_customer(existing, customer)
             result.external_ids.append(("customer", customer.number, str(existing["id"])))
             return int(existing["id"])
         async with self.lock(lock_key):
@@ -73,14 +76,37 @@ class TripletexTarget:
                 existing = await find_or_create(
                     find, lambda: self.client.create_customer(tripletex_flow.customer_payload(customer)),
                     "customerNumber")
-            elif options is not None and options.update_existing_customer:
-                payload = tripletex_flow.customer_payload(customer)
-                update = {k: v for k, v in payload.items() if k not in ("customerNumber", "invoiceSendMethod")}
-                await self.client.update_customer(int(existing["id"]), update)
-                result.notes.append(f"Customer {existing.get('customerNumber') or existing['id']} in Tripletex was "
-                                    "brought up to date from the order.")
+            else:
+                if guard:
+                    self._same_customer(existing, customer)
+                if updating:
+                    payload = tripletex_flow.customer_payload(customer)
+                    update = {k: v for k, v in payload.items() if k not in ("customerNumber", "invoiceSendMethod")}
+                    await self.client.update_customer(int(existing["id"]), update)
+                    result.notes.append(f"Customer {existing.get('customerNumber') or existing['id']} in Tripletex "
+                                        "was brought up to date from the order.")
         result.external_ids.append(("customer", customer.number, str(existing["id"])))
         return int(existing["id"])
+
+    @staticmethod
+    def _same_customer(found: dict[str, Any], customer: Customer) -> None:
+        """A webshop customer's number is offset + its webshop number; a customer made by hand in Tripletex with
+        that number is someone else: never put the order on it, nor overwrite it with the webshop's data."""
+        other = tripletex_flow.another_customer(found, customer)
+        if other is None:
+            return
+        number = customer.number
+        raise SourceProblem(
+            f"customer number {number} in Tripletex belongs to another customer ({other})",
+            f"Customer number {number} in Tripletex belongs to another customer ({other}), not to "
+            f"{customer.name}; nothing was sent. Webshop customers are numbered \"customer number offset\" + their "
+            "webshop number, so customers made in Tripletex must stay below the offset. Give the Tripletex customer "
+            "another number, or raise the offset in the settings (the preflight check shows the numbers in use), "
+            "then resend.",
+            f"Kundenummer {number} i Tripletex tilhører en annen kunde ({other}), ikke {customer.name}; ingenting "
+            "ble sendt. Nettbutikkens kunder får «kundenummer-forskyvning» + kundenummeret i nettbutikken, så kunder "
+            "opprettet i Tripletex må ligge under forskyvningen. Gi Tripletex-kunden et annet nummer, eller øk "
+            "forskyvningen i innstillingene (forhåndskontrollen viser numrene i bruk), og send på nytt.")
 
     async def ensure_product(self, product: Product, result: PipeResult) -> int:
         async def create() -> dict[str, Any]:
