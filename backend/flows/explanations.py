@@ -87,6 +87,14 @@ _RULES: tuple[Rule, ...] = (
         "Correct it on the customer in Rackbeat and resend.",
         "Kundens organisasjonsnummer er ikke gyldig i Tripletex (9 siffer for Norge, uten mellomrom). Rett det "
         "på kunden i Rackbeat og send på nytt.")),
+    Rule("tripletex", 409, "10000", None, Explanation(
+        "closed_period",
+        "Tripletex refused: the invoice date is in a period that is closed (locked) in Tripletex, for instance after "
+        "the VAT return was filed. Open the period in Tripletex, or book the invoice in the source with a date in "
+        "an open period, then resend.",
+        "Tripletex avviste: fakturadatoen er i en periode som er lukket (låst) i Tripletex, for eksempel etter at "
+        "mva-meldingen er sendt. Åpne perioden i Tripletex, eller bokfør fakturaen i kilden med en dato i en åpen "
+        "periode, og send på nytt.")),
     Rule("tripletex", 401, None, None, Explanation(
         "auth",
         "Tripletex did not accept the API keys. Create a new employee token in Tripletex and save it on the "

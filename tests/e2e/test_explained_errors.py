@@ -141,6 +141,20 @@ async def test_an_inactive_vat_code_fails_with_the_fix_then_goes_through(stack: 
     await one_invoice(stack, setup)
 
 
+async def test_a_closed_period_in_tripletex_fails_with_the_fix_then_goes_through(stack: Stack) -> None:
+    setup = await onboard(stack, mode="INVOICE")
+    await control(stack, setup, "locked-period", {"until": "2099-12-31"})  # the company closed the period
+    number = await book_invoice_with_lines(stack, setup, [{"quantity": 1, "line_price": 100}])
+    failed = await invoice_transfer(stack, setup, number, ("FAILED", "SUCCEEDED"))
+    await refused_at_once(stack, setup, failed, "TRIPLETEX_409_10000", "period that is closed", "lukket (låst)")
+    state = await tripletex_state(stack, setup)
+    assert state["invoices"] == [] and state["orders"] == []  # refused as a whole: no order left behind
+
+    await control(stack, setup, "locked-period", {"until": None})  # the fix: the period opened again
+    await resent(stack, setup, failed)
+    await one_invoice(stack, setup)
+
+
 async def test_an_api_key_without_invoice_access_fails_with_the_fix_then_goes_through(stack: Stack) -> None:
     setup = await onboard(stack, mode="INVOICE")
     await control(stack, setup, "access", {"denied": ["invoice"]})  # the employee token lost "Faktura"

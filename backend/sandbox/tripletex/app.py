@@ -986,6 +986,22 @@ async def control_bank_account(request: Request) -> Response:
     return JSONResponse({"registered": account.bank_account_registered()})
 
 
+async def control_locked_period(request: Request) -> Response:
+    """``{"until": "2026-11-30"}``: the company closes every period up to and including that day (after the VAT
+    return, say); an invoice dated then is refused with 409 code 10000. ``{"until": null}`` opens them again."""
+    account = _account(request)
+    if account is None:
+        return _control_error(404, "no such account")
+    try:
+        body = await _control_body(request)
+        if set(body) != {"until"}:
+            raise ValueError('body must be {"until": "YYYY-MM-DD" | null}')
+        account.locked_until = date.fromisoformat(body["until"]) if body["until"] is not None else None
+    except (ValueError, TypeError) as exc:
+        return _control_error(400, str(exc))
+    return JSONResponse({"lockedUntil": str(account.locked_until) if account.locked_until else None})
+
+
 async def control_access(request: Request) -> Response:
     """``{"denied": ["customer", ...]}``: the employee token loses these areas (403 code 9000); ``[]`` restores all."""
     account = _account(request)
@@ -1091,6 +1107,7 @@ def create_app() -> Starlette:
         Route(f"{prefix}/state", control_state, methods=["GET"]),
         Route(f"{prefix}/faults", control_faults, methods=["GET", "POST", "DELETE"]),
         Route(f"{prefix}/bank-account", control_bank_account, methods=["POST"]),
+        Route(f"{prefix}/locked-period", control_locked_period, methods=["POST"]),
         Route(f"{prefix}/rate-limit", control_rate_limit, methods=["POST"]),
         Route(f"{prefix}/access", control_access, methods=["POST"]),
         Route(f"{prefix}/vat-types", control_vat_types, methods=["POST"]),

@@ -34,6 +34,9 @@ CODE_INVALID_JSON: Final = 22000
 CODE_RESULT_TOO_LARGE: Final = 23000
 CODE_UNEXPECTED: Final = 1000
 CODE_PATH_PARAM: Final = 12000
+# [CONFIRMED] 409 code 10000 means "locked" (the spec's status/code table). [GUESS] that invoicing with a date in a
+# period the company has closed (locked after the VAT return or the year-end) is what answers it, and the message.
+CODE_LOCKED: Final = 10000
 # [GUESS] the spec's table has no code for 429 ("—"); the sandbox sends 0 so that ``code`` stays an int32.
 CODE_RATE_LIMIT: Final = 0
 # [GUESS] a method the path does not have (e.g. PUT /invoice/{id}): JAX-RS answers 405; the code is a guess.
@@ -67,6 +70,9 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "no_bank_account": ("Faktura kan ikke opprettes før selskapet har registrert et bankkontonummer.",
                         "Invoice cannot be created before the company has registered a bank account number."),
     "no_order_lines": ("Fakturaen inneholder ingen ordrelinjer.", "The invoice contains no order lines."),
+    # [GUESS] text of the 409/10000 refusal of a voucher dated in a locked (closed) period.
+    "period_locked": ("Perioden er låst. Bilag kan ikke registreres med dato {date}.",
+                      "The period is locked. Vouchers cannot be registered dated {date}."),
     "invalid_vat": ("Ugyldig mva-kode.", "Invalid VAT code."),
     "product_number_in_use": ("Produktnummeret {number} er i bruk.", "The product number {number} is in use."),
     # [CONFIRMED] both languages (Tripletex FAQ).

@@ -769,6 +769,8 @@ def invoice_order(a: Account, order: Record, *, invoice_date: date, due_date: da
     """Turn an order into a charged invoice (the rules of PUT /order/{id}/:invoice and POST /invoice)."""
     if not a.bank_account_registered():
         raise invalid("no_bank_account")
+    if a.locked_until is not None and invoice_date <= a.locked_until:
+        raise ApiProblem(409, g.CODE_LOCKED, "period_locked", args={"date": invoice_date.isoformat()})
     if invoices_of_order(a, int(order["id"])):
         raise invalid("order_already_invoiced")
     if order.get("isClosed"):

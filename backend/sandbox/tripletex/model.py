@@ -184,6 +184,8 @@ class Account:
     denied_areas: frozenset[str] = frozenset()
     faults: Faults | None = None
     today_override: date | None = None
+    # periods closed up to and including this day: an invoice dated then is refused (409 code 10000, "locked")
+    locked_until: date | None = None
     rate: RateLimit = dataclasses.field(default_factory=RateLimit)
     # a list matching more records is refused ("Result set too large"); the control API can raise it (scale checks)
     max_result_set: int = g.MAX_RESULT_SET
