@@ -16,7 +16,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 from sqlmodel import col, select
@@ -58,15 +57,10 @@ TARGET_MARGIN = timedelta(days=1)
 
 
 @dataclass
-class ReconciliationLine:
-    source_ref: str
-    status: str
-    source_amount: Decimal | None = None
-    target_ref: str | None = None
-    target_amount: Decimal | None = None
+class ReconciliationLine(rules.Line):
+    """A line of the comparison, with the transfer the log holds for the document."""
     transfer_id: str | None = None
     transfer_status: str | None = None
-    target_kind: str | None = None  # INVOICE / ORDER / DRAFT: what was found in the target
 
 
 @dataclass
@@ -91,9 +85,15 @@ class Period:
 # -- the source side: what was booked in the period --------------------------------------------------------
 
 
-async def _rackbeat_booked(ctx: AppContext, conn: Connection, settings: IntegrationSettings, period: Period,
-                           expects: str) -> list[rules.Booked]:
-    """Customer invoices booked with an invoice date in the period."""
+async def _rackbeat_booked(ctx: AppContext, conn: Connection, settings: IntegrationSettings, target: System,
+                           period: Period) -> list[rules.Booked]:
+    """Customer invoices booked with an invoice date in the period, expected as the settings say: a Tripletex
+    invoice or order (``invoiceTransferMode``), an eAccounting invoice or draft (``eaccountingInvoiceStatus``)."""
+    if target is System.EACCOUNTING:
+        draft = settings.eaccounting_invoice_status == EAccountingInvoiceStatus.DRAFT.value
+        expects = rules.DRAFT if draft else rules.INVOICE
+    else:
+        expects = TransferMode(settings.invoice_transfer_mode).value
     source = rackbeat_client(ctx, conn, None)
     booked: list[rules.Booked] = []
     filters: dict[str, Any] = {"is_booked": True, RACKBEAT_DATE_FILTERS[0]: period.date_from.isoformat(),
@@ -107,8 +107,8 @@ async def _rackbeat_booked(ctx: AppContext, conn: Connection, settings: Integrat
     return booked
 
 
-async def _mystore_completed(ctx: AppContext, conn: Connection, settings: IntegrationSettings, period: Period,
-                             expects: str) -> list[rules.Booked]:
+async def _mystore_completed(ctx: AppContext, conn: Connection, settings: IntegrationSettings, target: System,
+                             period: Period) -> list[rules.Booked]:
     """Orders placed in the period whose status has the Completed property. Whether one should be an invoice or
     an order in Tripletex: what its payment method's mapping says (the caller puts what a transfer was
     explicitly asked to be over it)."""
@@ -169,17 +169,19 @@ async def _eaccounting_held(ctx: AppContext, conn: Connection, prefix: str, peri
     return held
 
 
+@dataclass(frozen=True)
+class SourceSide:
+    read: Callable[[AppContext, Connection, IntegrationSettings, System, Period], Awaitable[list[rules.Booked]]]
+    kind: TransferKind  # what its transfers are
+    prefix: str  # our reference in the target: prefix + the document's number
+
+
 TargetReader = Callable[[AppContext, Connection, str, Period], Awaitable[list[rules.Held]]]
+SOURCES = {System.RACKBEAT: SourceSide(_rackbeat_booked, TransferKind.INVOICE, RackbeatSource.prefix),
+           System.MYSTORE: SourceSide(_mystore_completed, TransferKind.ORDER, MystoreSource.prefix)}
 TARGETS: dict[System, TargetReader] = {System.TRIPLETEX: _tripletex_held, System.EACCOUNTING: _eaccounting_held}
 PAIRS = frozenset({(System.RACKBEAT, System.TRIPLETEX), (System.RACKBEAT, System.EACCOUNTING),
                    (System.MYSTORE, System.TRIPLETEX)})
-
-
-def _expected_from_rackbeat(target: System, settings: IntegrationSettings) -> str:
-    if target is System.EACCOUNTING:
-        draft = settings.eaccounting_invoice_status == EAccountingInvoiceStatus.DRAFT.value
-        return rules.DRAFT if draft else rules.INVOICE
-    return TransferMode(settings.invoice_transfer_mode).value
 
 
 # -- the run ------------------------------------------------------------------------------------------------
@@ -233,13 +235,10 @@ async def _reconcile_once(
         raise InvalidInput("invoices are not transferred for this integration (setting \"start order flow from\": "
                            "don't transfer), so there is nothing to reconcile", field="integrationId")
     period = Period(date_from, date_to)
-    kind = TransferKind.ORDER if source is System.MYSTORE else TransferKind.INVOICE
-    prefix = MystoreSource.prefix if source is System.MYSTORE else RackbeatSource.prefix
-
-    read_source = _mystore_completed if source is System.MYSTORE else _rackbeat_booked
-    booked = await read_source(ctx, connections[source.value], settings, period,
-                               _expected_from_rackbeat(target, settings))
-    held = await TARGETS[target](ctx, connections[target.value], prefix, period)
+    side = SOURCES[source]
+    kind = side.kind
+    booked = await side.read(ctx, connections[source.value], settings, target, period)
+    held = await TARGETS[target](ctx, connections[target.value], side.prefix, period)
     async with ctx.db.session() as s:
         logged = {t.source_ref: t for t in (await s.exec(select(Transfer).where(
             Transfer.integration_id == integration_id, Transfer.kind == kind.value,
@@ -253,9 +252,8 @@ async def _reconcile_once(
     for found in rules.compare(booked, held, date_from, date_to):
         transfer = logged.get(found.source_ref)
         report.lines.append(ReconciliationLine(
-            source_ref=found.source_ref, status=found.status, source_amount=found.source_amount,
-            target_ref=found.target_ref, target_amount=found.target_amount, target_kind=found.target_kind,
-            transfer_id=transfer.id if transfer else None, transfer_status=transfer.status if transfer else None))
+            **dataclasses.asdict(found), transfer_id=transfer.id if transfer else None,
+            transfer_status=transfer.status if transfer else None))
 
     if transfer_missing:
         for line in report.lines:
