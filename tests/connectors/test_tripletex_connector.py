@@ -452,6 +452,12 @@ async def test_refusals_bokbro_avoids_by_design_are_still_explained(sandbox: San
         with pytest.raises(ValidationError) as caught:
             await client.create_order(await order_payload(client, isPrioritizeAmountsIncludingVat=True))
         refusals["vat_inclusive_price"] = caught.value
+        excl_order = await order_payload(client)
+        excl_order["orderLines"] = [{"description": "Ullgenser", "count": 1, "unitPriceIncludingVatCurrency": 125,
+                                     "vatType": excl_order["orderLines"][0]["vatType"]}]
+        with pytest.raises(ValidationError) as caught:
+            await client.create_order(excl_order)
+        refusals["vat_exclusive_price"] = caught.value
         with pytest.raises(ValidationError) as caught:
             await client.create_customer({"name": "Uten adresse AS"})
         refusals["ehf_needs_address"] = caught.value
