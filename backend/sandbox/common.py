@@ -12,6 +12,7 @@ import asyncio
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field, fields
+from datetime import date
 from typing import Any
 
 from starlette.requests import Request
@@ -97,6 +98,19 @@ async def read_json(request: Request) -> Any:
     import json
 
     return json.loads(body)
+
+
+def locked_period_until(body: Any) -> date | None:
+    """The body of a ``locked-period`` control request, ``{"until": "YYYY-MM-DD" | null}``: the last day of the
+    closed periods, or None (all open). ValueError on anything else."""
+    if not isinstance(body, dict) or set(body) != {"until"}:
+        raise ValueError('body must be {"until": "YYYY-MM-DD" | null}')
+    until = body["until"]
+    if until is None:
+        return None
+    if not isinstance(until, str):
+        raise ValueError('"until" must be a date "YYYY-MM-DD" or null')
+    return date.fromisoformat(until)
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -778,6 +778,22 @@ async def test_no_bank_account_no_invoice_but_orders_are_fine(env: Env) -> None:
     assert ok.status_code == 200, ok.text
 
 
+async def test_a_closed_period_refuses_invoices_dated_in_it_with_409_locked(env: Env) -> None:
+    a = await make_account(env)
+    order = await a.order()
+    for bad in ({"until": "soon"}, {"until": 5}, {"from": "2025-01-01"}, [1]):
+        r = await a.control("POST", "locked-period", json=bad)
+        assert r.status_code == 400, (bad, r.text)
+    r = await a.control("POST", "locked-period", json={"until": "2025-03-31"})
+    assert r.status_code == 200 and r.json() == {"lockedUntil": "2025-03-31"}
+    body = assert_api_error(await a.put(f"order/{order['id']}/:invoice", invoiceDate="2025-03-10",
+                                        sendToCustomer="false"), 409, 10000)
+    assert "2025-03-10" in body["message"]
+    ok = await a.put(f"order/{order['id']}/:invoice", invoiceDate="2025-04-01", sendToCustomer="false")
+    assert ok.status_code == 200, ok.text  # after the closed period
+    assert (await a.control("POST", "locked-period", json={"until": None})).json() == {"lockedUntil": None}
+
+
 async def test_bank_account_registered_through_the_ledger_account(env: Env) -> None:
     a = await make_account(env, bankAccount=False)
     account = next(x for x in (await a.get("ledger/account", isBankAccount="true")).json()["values"]

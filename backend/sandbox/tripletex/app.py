@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from backend.sandbox.common import Faults, with_faults
+from backend.sandbox.common import Faults, locked_period_until, with_faults
 from backend.sandbox.tripletex import guesses as g
 from backend.sandbox.tripletex import logic
 from backend.sandbox.tripletex.dtos import DTOS
@@ -993,11 +993,8 @@ async def control_locked_period(request: Request) -> Response:
     if account is None:
         return _control_error(404, "no such account")
     try:
-        body = await _control_body(request)
-        if set(body) != {"until"}:
-            raise ValueError('body must be {"until": "YYYY-MM-DD" | null}')
-        account.locked_until = date.fromisoformat(body["until"]) if body["until"] is not None else None
-    except (ValueError, TypeError) as exc:
+        account.locked_until = locked_period_until(await _control_body(request))
+    except ValueError as exc:
         return _control_error(400, str(exc))
     return JSONResponse({"lockedUntil": str(account.locked_until) if account.locked_until else None})
 
