@@ -295,17 +295,21 @@ async def _transfer_missing_purchase_orders(ctx: AppContext, integration_id: str
 
 async def reconcile_recent(ctx: AppContext, days: int) -> int:
     """The worker's periodic run: the last ``days`` days of every integration reconciliation covers, transferring
-    what is missing. Returns how many transfers it queued."""
+    what is missing. Returns how many transfers it queued.
+
+    Never from before the integration was made: what was booked before bokbro was connected may well be in the
+    accounting system already, entered by hand, and must not arrive a second time by itself (a reconciliation
+    asked for by a person covers whatever period that person chooses)."""
+    today = date.today()
     async with ctx.db.session() as s:
-        ids = [i.id for i in (await s.exec(select(Integration))).all()
-               if (System(i.source), System(i.target)) in PAIRS]
+        starts = {i.id: max(today - timedelta(days=days), i.created_at.date())
+                  for i in (await s.exec(select(Integration))).all()
+                  if (System(i.source), System(i.target)) in PAIRS}
     system = Principal("system", "reconciliation", TokenRole.OPERATOR, frozenset())
     queued = 0
-    today = date.today()
-    for integration_id in ids:
+    for integration_id, start in starts.items():
         try:
-            report = await reconcile(ctx, system, integration_id, today - timedelta(days=days), today,
-                                     transfer_missing=True)
+            report = await reconcile(ctx, system, integration_id, start, today, transfer_missing=True)
         except (InvalidInput, NotFound):
             continue  # not connected yet, or nothing to reconcile
         except Exception:
