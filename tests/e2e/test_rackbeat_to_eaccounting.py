@@ -3,6 +3,7 @@ eAccounting invoice draft, a booked invoice, or a booked and e-mailed invoice â€
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from decimal import Decimal
@@ -278,3 +279,16 @@ async def test_a_locked_period_fails_with_the_fix_then_goes_through(stack: Stack
     setup = await onboard(stack, status="INVOICED")
     await _refused_then_fixed(stack, setup, "locked-period", {"until": "2099-12-31"}, {"until": None},
                               ("locked", "lÃ¥st"))
+
+
+async def test_invoices_for_one_new_customer_at_the_same_moment_make_one_customer(stack: Stack) -> None:
+    """Four invoices of one customer booked at once, the customer and articles new to eAccounting: the transfers
+    run side by side, and one customer and one article per product come out (eAccounting refuses a second
+    CustomerNumber / article Number; the loser finds the winner's)."""
+    setup = await onboard(stack, status="INVOICED")
+    numbers = await asyncio.gather(*(book_invoice(stack, setup.rb) for _ in range(4)))
+    for number in numbers:
+        done = await settled(stack, setup, number)
+        assert done["status"] == "SUCCEEDED" and done["attempts"] == 1, json.dumps(done)
+    s = await state(stack, setup)
+    assert s["counts"]["invoices"] == 4 and s["counts"]["customers"] == 1 and s["counts"]["articles"] == 2, s["counts"]
