@@ -275,3 +275,42 @@ async def test_resend_with_send_email_off_is_not_sent_to_the_customer(stack: Sta
     assert str(invoice["id"]) == done["targetRef"]
     assert invoice["sentToCustomer"] is False  # the mapping would send it; the resend said not to
     assert invoice["payments"], "still registered as paid"
+
+
+TRANSFER_DOCUMENT = """mutation($id: ID!, $ref: String!, $mode: TransferMode) {
+  transferDocument(integrationId: $id, kind: ORDER, sourceRef: $ref, mode: $mode) { id mode } }"""
+
+
+async def test_transfer_document_and_resend_choose_invoice_or_order_per_order(stack: Stack) -> None:
+    """The payment method's mapping is only the default: an invoice-to-business order can be sent as an invoice,
+    a Vipps order as an editable order — and a resend as an invoice then invoices that same order, once, paid."""
+    setup = await onboard(stack)
+    await set_faults(stack, "mystore", setup.mystore["accountId"], webhook_drop_rate=1.0)  # by hand only
+    b2b = await place(stack, setup, "invoice", customer_id=2)
+    vipps = await place(stack, setup, "vipps", customer_id=3)
+    for order in (b2b, vipps):
+        await set_status(stack, setup, order["orderId"], "Sendt")
+
+    await stack.gql(TRANSFER_DOCUMENT, {"id": setup.integration_id, "ref": str(b2b["orderId"]), "mode": "INVOICE"})
+    as_invoice = await finished(stack, setup, b2b["orderId"])
+    [invoice] = (await tx_state(stack, setup))["invoices"]
+    assert str(invoice["id"]) == as_invoice["targetRef"] and as_invoice["mode"] == "INVOICE"
+    assert not invoice["payments"], "an invoice to a business is not paid (its mapping: do not mark as paid)"
+
+    await stack.gql(TRANSFER_DOCUMENT, {"id": setup.integration_id, "ref": str(vipps["orderId"]), "mode": "ORDER"})
+    as_order = await finished(stack, setup, vipps["orderId"])
+    state = await tx_state(stack, setup)
+    assert len(state["invoices"]) == 1 and len(orders_numbered(state, f"MS-{vipps['orderId']}")) == 1
+
+    await stack.gql("mutation($id: ID!) { resendTransfer(id: $id, mode: INVOICE) { id } }", {"id": as_order["id"]})
+
+    async def invoiced() -> dict[str, Any] | None:
+        t = next(t for t in await transfers(stack, setup) if t["id"] == as_order["id"])
+        return t if t["status"] == "SUCCEEDED" and t["mode"] == "INVOICE" and t["attempts"] == 2 else None
+
+    await wait_for(invoiced)
+    state = await tx_state(stack, setup)
+    [order] = orders_numbered(state, f"MS-{vipps['orderId']}")
+    [paid] = [i for i in state["invoices"] if i["orderId"] == order["id"]]
+    assert paid["payments"], "a Vipps order invoiced later is still registered as paid"
+    assert len(state["invoices"]) == 2 and len(state["orders"]) == 2
