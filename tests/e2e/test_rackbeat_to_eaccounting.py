@@ -292,3 +292,33 @@ async def test_invoices_for_one_new_customer_at_the_same_moment_make_one_custome
         assert done["status"] == "SUCCEEDED" and done["attempts"] == 1, json.dumps(done)
     s = await state(stack, setup)
     assert s["counts"]["invoices"] == 4 and s["counts"]["customers"] == 1 and s["counts"]["articles"] == 2, s["counts"]
+
+
+async def test_resend_and_transfer_document_choose_whether_the_customer_is_mailed(stack: Stack) -> None:
+    """INVOICED_AND_EMAIL mails every invoice, unless the transfer says ``sendEmail: false`` (a resend when the
+    customer was already told); with INVOICED nothing is mailed, unless a transfer says ``sendEmail: true``."""
+    setup = await onboard(stack, status="INVOICED_AND_EMAIL")
+    r = await stack.sandbox("eaccounting", "POST", f"/_control/accounts/{setup.eaccounting['accountId']}/fiscal-year",
+                            json={"present": False})
+    assert r.status_code == 200, r.text
+    told = await book_invoice(stack, setup.rb)
+    failed = await settled(stack, setup, told)
+    assert failed["status"] == "FAILED", json.dumps(failed)
+    r = await stack.sandbox("eaccounting", "POST", f"/_control/accounts/{setup.eaccounting['accountId']}/fiscal-year",
+                            json={"present": True})
+    assert r.status_code == 200, r.text
+    await stack.gql("mutation($id: ID!) { resendTransfer(id: $id, sendEmail: false) { id } }", {"id": failed["id"]})
+    assert (await settled(stack, setup, told, attempts=2))["status"] == "SUCCEEDED"
+    s = await state(stack, setup)
+    [invoice] = by_reference(s["invoices"], told)
+    assert invoice["emailCount"] == 0 and s["emails"] == [], s["emails"]
+
+    await settings(stack, setup, status="INVOICED")
+    await set_faults(stack, "rackbeat", setup.rackbeat["accountId"], webhook_drop_rate=1.0)
+    asked = await book_invoice(stack, setup.rb)
+    await stack.gql("mutation($id: ID!, $ref: String!) { transferDocument(integrationId: $id, kind: INVOICE, "
+                    "sourceRef: $ref, sendEmail: true) { id } }", {"id": setup.integration_id, "ref": str(asked)})
+    assert (await settled(stack, setup, asked))["status"] == "SUCCEEDED"
+    s = await state(stack, setup)
+    [invoice] = by_reference(s["invoices"], asked)
+    assert invoice["emailCount"] == 1 and len(s["emails"]) == 1, s["emails"]

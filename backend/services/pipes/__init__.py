@@ -183,6 +183,7 @@ async def execute(ctx: AppContext, transfer: Transfer, on_exchange: ExchangeHook
     options = TransferOptions(
         mode=mode,
         send_to_customer=send,
+        send_email=transfer.send_email,
         known_ids=known,
         eaccounting_status=EAccountingInvoiceStatus(settings.eaccounting_invoice_status),
         use_exact_quantity=settings.use_exact_quantity,

@@ -35,6 +35,8 @@ class TransferOptions:
     mode: TransferMode
     send_to_customer: bool
     known_ids: dict[tuple[str, str], str]  # (entity, source key) → target id from the external-id map
+    # what the transfer itself asked (transferDocument / resendTransfer ``sendEmail``); None: the settings decide
+    send_email: bool | None = None
     eaccounting_status: EAccountingInvoiceStatus = EAccountingInvoiceStatus.INVOICED
     use_exact_quantity: bool = True
     # An invoice registered as paid when it is made (webshop orders: the payment method's mapped payment type)

@@ -166,11 +166,13 @@ class EAccountingTarget:
     # -- sales documents -------------------------------------------------------------------------------------
     async def _invoiced(self, invoice: dict[str, Any], document: SalesDocument, options: TransferOptions,
                         result: PipeResult) -> PipeResult:
-        """An invoice exists: record it, and e-mail it if asked and not yet done."""
+        """An invoice exists: record it, and e-mail it if asked and not yet done. Asked: by the transfer's own
+        ``sendEmail`` (a resend with false when the customer was already told), else by the status setting."""
         result.target_ref = str(invoice["Id"])
         result.external_ids.append(("invoice", document.number, result.target_ref))
-        if options.eaccounting_status is EAccountingInvoiceStatus.INVOICED_AND_EMAIL and \
-                ("invoice_emailed", document.number) not in options.known_ids:
+        wanted = options.send_email if options.send_email is not None else \
+            options.eaccounting_status is EAccountingInvoiceStatus.INVOICED_AND_EMAIL
+        if wanted and ("invoice_emailed", document.number) not in options.known_ids:
             await self.client.email_invoice(result.target_ref)
             result.external_ids.append(("invoice_emailed", document.number, result.target_ref))
         return result
