@@ -413,6 +413,40 @@ async def test_422_and_404_from_elsewhere_are_typed_too() -> None:
         assert await client.get_invoice("x") is None
 
 
+async def test_invoices_by_date_filtered_by_eaccounting_or_else_here() -> None:
+    """The InvoiceDate filter is a guess: when eAccounting refuses it (400), the list is read whole and the dates
+    are checked on our side; either way only the period's documents come back."""
+    seen: list[str | None] = []
+    rows = [{"Id": str(i), "InvoiceDate": f"2026-11-{day:02d}T00:00:00", "OurReference": f"RB-{i}"}
+            for i, day in enumerate((1, 14, 15, 30))]
+
+    async def api(request: Request) -> Response:
+        seen.append(request.query_params.get("$filter"))
+        if request.query_params.get("$filter"):
+            return JSONResponse({"ErrorCode": 2000, "DeveloperErrorMessage": "unknown filter", "ErrorId": "e-3"},
+                                status_code=400)
+        return JSONResponse({"Meta": {"CurrentPage": 1, "TotalNumberOfPages": 1}, "Data": rows})
+
+    app = Starlette(routes=[Route("/v2/{path:path}", api, methods=["GET"])])
+    async with serve_asgi(app) as url, EAccountingClient(
+            f"{url}/v2", client_id="c", client_secret="s", token_url=f"{url}/t", refresh_token="r",
+            access_token="a") as client:
+        found = await client.invoices_dated(date(2026, 11, 14), date(2026, 11, 15))
+    assert [r["Id"] for r in found] == ["1", "2"]
+    assert seen[0] is not None and "InvoiceDate ge" in seen[0] and seen[1] is None
+
+
+async def test_invoices_by_date_in_the_sandbox(client: EAccountingClient) -> None:
+    today = date.today()
+    drafts = []
+    for days in (-3, 0):
+        payload = await draft_payload(client)
+        payload["InvoiceDate"] = (today + timedelta(days=days)).isoformat()
+        drafts.append(await client.create_invoice_draft(payload))
+    found = {d["Id"] for d in await client.invoice_drafts_dated(today - timedelta(days=1), today)}
+    assert drafts[1]["Id"] in found and drafts[0]["Id"] not in found
+
+
 async def test_missing_scope_is_an_auth_error(sandbox: Sandbox, account: dict[str, Any]) -> None:
     tokens = await sandbox.tokens(account, ["ea:api", "offline_access", "ea:sales"])
     async with await sandbox.client(account, tokens) as client:
