@@ -322,3 +322,22 @@ async def test_resend_and_transfer_document_choose_whether_the_customer_is_maile
     s = await state(stack, setup)
     [invoice] = by_reference(s["invoices"], asked)
     assert invoice["emailCount"] == 1 and len(s["emails"]) == 1, s["emails"]
+
+
+async def test_an_invoice_with_a_bom_line_is_exact_in_eaccounting(stack: Stack) -> None:
+    """A BOM (Rackbeat "lot") on an invoice: eAccounting has no BOMs either; the BOM is an article of its own and
+    the row refers to it, with Rackbeat's amounts."""
+    setup = await onboard(stack, status="INVOICED")
+    lot = (await rackbeat_get(stack, setup.rb, "lots?limit=1"))["lots"][0]
+    number = await book_invoice_with_lines(stack, setup.rb, [
+        {"item_id": lot["number"], "quantity": 2, "line_price": 450}, {"quantity": 1, "line_price": 200}])
+    assert (await settled(stack, setup, number))["status"] == "SUCCEEDED"
+    rb = (await rackbeat_get(stack, setup.rb, f"customer-invoices/{number}"))["customer_invoice"]
+    s = await state(stack, setup)
+    [invoice] = by_reference(s["invoices"], number)
+    net = Decimal(str(invoice["TotalAmountInvoiceCurrency"])) - Decimal(str(invoice["TotalVatAmountInvoiceCurrency"]))
+    assert net == Decimal(str(rb["total_subtotal"])) == Decimal("1100")
+    [article] = [a for a in s["articles"] if a["Number"] == str(lot["number"])]
+    assert article["Name"] == lot["name"][:50]
+    [row] = [r for r in invoice["Rows"] if r["ArticleId"] == article["Id"]]
+    assert (row["Quantity"], row["UnitPrice"]) == (2, 450)

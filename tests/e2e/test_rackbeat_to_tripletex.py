@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+from decimal import Decimal
 from typing import Any
 
 from tests.e2e.flow import (
     TRANSFER_FIELDS,
     book_invoice,
+    book_invoice_with_lines,
     onboard,
+    rackbeat_get,
     set_faults,
     transfers,
     tripletex_state,
@@ -210,3 +213,26 @@ async def test_invoices_for_one_new_customer_at_the_same_moment_make_one_custome
     state = await tripletex_state(stack, setup)
     assert len(state["invoices"]) == 4
     assert len(state["customers"]) == 1 and len(state["products"]) == 2
+
+
+async def test_an_invoice_with_a_bom_line_is_exact_in_tripletex(stack: Stack) -> None:
+    """A BOM (Rackbeat "lot") sold on an invoice: Tripletex has no BOMs, so the BOM is a product of its own (its
+    number, name and price) and the line refers to it; the amounts are Rackbeat's to the øre (README, "BOMs in
+    Tripletex")."""
+    setup = await onboard(stack, mode="INVOICE")
+    lot = (await rackbeat_get(stack, setup, "lots?limit=1"))["lots"][0]
+    number = await book_invoice_with_lines(stack, setup, [
+        {"item_id": lot["number"], "quantity": 2, "line_price": 450},
+        {"quantity": 1, "line_price": 200}])
+    done = await wait_for_transfer(stack, setup, str(number), ("SUCCEEDED", "FAILED"))
+    assert done["status"] == "SUCCEEDED", json.dumps(done)
+    rb = (await rackbeat_get(stack, setup, f"customer-invoices/{number}"))["customer_invoice"]
+    state = await tripletex_state(stack, setup)
+    [invoice] = state["invoices"]
+    assert Decimal(str(invoice["amountExcludingVat"])) == Decimal(str(rb["total_subtotal"])) == Decimal("1100")
+    bom = next(p for p in state["products"] if p["number"] == str(lot["number"]))
+    assert bom["name"] == lot["name"]
+    [order] = state["orders"]
+    lines = order["orderLines"]
+    [bom_line] = [line for line in lines if (line["product"] or {}).get("id") == bom["id"]]
+    assert Decimal(str(bom_line["count"])) == 2 and Decimal(str(bom_line["unitPriceExcludingVatCurrency"])) == 450
