@@ -7,6 +7,7 @@ import json
 from datetime import date, timedelta
 from typing import Any, Protocol
 
+from backend.connectors.tripletex import TripletexClient
 from tests.e2e import test_mystore_to_tripletex as ms
 from tests.e2e import test_rackbeat_to_eaccounting as ea
 from tests.e2e.flow import (
@@ -209,3 +210,81 @@ async def test_mystore_to_tripletex_completed_orders(stack: Stack) -> None:
     state = await ms.tx_state(stack, setup)
     assert sorted(o["number"] for o in state["orders"]) == sorted(f"MS-{o['orderId']}" for o in (paid, b2b))
     assert len(state["invoices"]) == 1
+
+
+def tripletex_client(stack: Stack, setup: Setup) -> TripletexClient:
+    """Our own connector pointed at the sandbox: a bookkeeper's hand in Tripletex (the test arranges state)."""
+    return TripletexClient(f"{stack.base_url}/sandbox/tripletex/v2", setup.tripletex["consumerToken"],
+                           setup.tripletex["employeeToken"], http=stack.http)
+
+
+async def test_an_order_changed_in_tripletex_is_different_and_not_transferred(stack: Stack) -> None:
+    """ORDER mode: the bookkeeper changes a line of the transferred order by hand (3 × 110 → 4 × 110). The line is
+    DIFFERENT with both amounts (510 booked, 620 held), and transferring what is missing leaves it alone."""
+    setup = await onboard(stack, mode="ORDER")
+    number = await book_invoice(stack, setup)
+    done = await wait_for_transfer(stack, setup, str(number), ("SUCCEEDED",))
+    report = await reconcile(stack, setup)
+    assert by_ref(report)[str(number)]["status"] == "OK", json.dumps(report)
+
+    tx = tripletex_client(stack, setup)
+    order = await tx.get_order(int(done["targetRef"]))
+    assert order is not None and order["number"] == f"RB-{number}", order
+    line = next(x for x in order["orderLines"] if x["unitPriceExcludingVatCurrency"] == 110)
+    assert line["count"] == 3, line
+    await tx._request("PUT", f"order/orderline/{line['id']}", json_body={"id": line["id"], "count": 4})
+    changed = await tx.get_order(int(done["targetRef"]))
+    assert changed is not None
+    assert sum(x["amountExcludingVatCurrency"] for x in changed["orderLines"]) == 620.0, changed
+
+    report = await reconcile(stack, setup, transfer=True)
+    lines = by_ref(report)
+    assert set(lines) == {str(number)}, json.dumps(report)
+    different = lines[str(number)]
+    assert different["status"] == "DIFFERENT", json.dumps(report)
+    assert (different["sourceAmount"], different["targetAmount"]) == (510.0, 620.0), json.dumps(report)
+    assert (different["targetKind"], different["targetRef"]) == ("ORDER", done["targetRef"])
+    assert different["transferId"] == done["id"] and different["transferStatus"] == "SUCCEEDED"
+    assert (report["ok"], report["missing"], report["different"], report["extra"]) == (0, 0, 1, 0)
+    assert report["transferred"] == []
+    assert [t["id"] for t in await transfers(stack, setup)] == [done["id"]]
+    orders = (await tripletex_state(stack, setup))["orders"]
+    assert [o["number"] for o in orders] == [f"RB-{number}"]
+
+
+async def test_an_order_under_our_reference_that_rackbeat_never_booked_is_extra(stack: Stack) -> None:
+    """An order numbered like ours (RB-<n>) dated today that Rackbeat never booked is EXTRA with the amount
+    Tripletex holds (1 × 250); an order under another prefix is not ours and not reported; EXTRA is never
+    transferred."""
+    setup = await onboard(stack, mode="ORDER")
+    tx = tripletex_client(stack, setup)
+    customer = await tx.create_customer({"name": "Fjord Sport AS", "isCustomer": True, "isPrivateIndividual": False,
+                                         "invoiceSendMethod": "EHF",
+                                         "postalAddress": {"addressLine1": "Storgata 1", "postalCode": "0150",
+                                                           "city": "Oslo"}})
+    vat = await tx.find_vat_type("3")
+    assert vat is not None
+    today = date.today().isoformat()
+
+    def order(number: str, count: int, price: int) -> dict[str, Any]:
+        return {"customer": {"id": customer["id"]}, "orderDate": today, "deliveryDate": today, "number": number,
+                "isPrioritizeAmountsIncludingVat": False,
+                "orderLines": [{"description": "Ullgenser", "count": count, "unitPriceExcludingVatCurrency": price,
+                                "vatType": {"id": vat["id"]}}]}
+
+    extra = await tx.create_order(order("RB-990001", 1, 250))
+    await tx.create_order(order("MANUAL-1", 2, 75))
+
+    report = await reconcile(stack, setup, transfer=True)
+    assert [line["sourceRef"] for line in report["lines"]] == ["990001"], json.dumps(report)
+    line = report["lines"][0]
+    assert line["status"] == "EXTRA", json.dumps(report)
+    assert line["targetAmount"] == 250.0 and line["sourceAmount"] is None
+    assert (line["targetKind"], line["targetRef"]) == ("ORDER", str(extra["id"]))
+    assert line["transferId"] is None and line["transferStatus"] is None
+    assert (report["ok"], report["missing"], report["different"], report["extra"]) == (0, 0, 0, 1)
+    assert report["transferred"] == []
+    assert await transfers(stack, setup) == []
+    again = await reconcile(stack, setup, transfer=True)
+    assert (again["extra"], again["transferred"]) == (1, []), json.dumps(again)
+    assert await transfers(stack, setup) == []
