@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from backend.connectors.mystore import sign_webhook
+from backend.sandbox.mystore.seed import CUSTOM_COMPLETED_STATUS
 from tests.e2e.flow import TRANSFER_FIELDS, set_faults
 from tests.support.stack import Stack, wait_for
 
@@ -314,3 +315,51 @@ async def test_transfer_document_and_resend_choose_invoice_or_order_per_order(st
     [paid] = [i for i in state["invoices"] if i["orderId"] == order["id"]]
     assert paid["payments"], "a Vipps order invoiced later is still registered as paid"
     assert len(state["invoices"]) == 2 and len(state["orders"]) == 2
+
+
+async def completed_vipps_invoice(stack: Stack, setup: MS, customer_id: int) -> dict[str, Any]:
+    """Place a Vipps order, set it to "Sendt", wait for the transfer; Tripletex's invoice for it."""
+    order = await place(stack, setup, "vipps", customer_id=customer_id)
+    await set_status(stack, setup, order["orderId"], "Sendt")
+    done = await finished(stack, setup, order["orderId"])
+    state = await tx_state(stack, setup)
+    [tx_order] = orders_numbered(state, f"MS-{order['orderId']}")
+    [invoice] = [i for i in state["invoices"] if i["orderId"] == tx_order["id"]]
+    assert str(invoice["id"]) == done["targetRef"]
+    assert invoice["payments"], "a Vipps order is registered as paid, sent or not"
+    return invoice  # type: ignore[no-any-return]
+
+
+async def test_send_invoice_automatically_follows_the_payment_method_mapping(stack: Stack) -> None:
+    """"Send the invoice automatically" per payment method: on → the Tripletex invoice is sent to the customer;
+    off (the default) → it is not. The pair proves the setting is honoured, not a constant."""
+    sends = await onboard(stack, vipps_sends_invoice=True)
+    sent = await completed_vipps_invoice(stack, sends, customer_id=1)
+    assert sent["sentToCustomer"] is True, sent
+
+    keeps = await onboard(stack)  # the default mapping: vipps_sends_invoice=False
+    kept = await completed_vipps_invoice(stack, keeps, customer_id=1)
+    assert kept["sentToCustomer"] is False, kept
+
+
+async def test_a_custom_completed_status_transfers_and_other_statuses_do_not(stack: Stack) -> None:
+    """The trigger is the status's Completed property, not the name "Sendt": the demo shop's own status
+    "Klar for henting" (Completed) transfers the order; "Under behandling" and "Kansellert" (not Completed) do not."""
+    setup = await onboard(stack)
+    pickup = await place(stack, setup, "vipps", customer_id=2)
+    await set_status(stack, setup, pickup["orderId"], CUSTOM_COMPLETED_STATUS)
+    done = await finished(stack, setup, pickup["orderId"])
+    state = await tx_state(stack, setup)
+    [tx_order] = orders_numbered(state, f"MS-{pickup['orderId']}")
+    [invoice] = [i for i in state["invoices"] if i["orderId"] == tx_order["id"]]
+    assert str(invoice["id"]) == done["targetRef"]
+    assert abs(invoice["amount"] - pickup["total"]) < 0.005, (invoice["amount"], pickup["total"])
+
+    other = await place(stack, setup, "vipps", customer_id=3)
+    await set_status(stack, setup, other["orderId"], "Under behandling")
+    await set_status(stack, setup, other["orderId"], "Kansellert")
+    await delivered(stack, setup, other["orderId"], 3)  # orders/create + two orders/update, all answered
+    assert not [t for t in await transfers(stack, setup) if t["sourceRef"] == str(other["orderId"])]
+    state = await tx_state(stack, setup)
+    assert not orders_numbered(state, f"MS-{other['orderId']}")
+    assert len(state["orders"]) == 1 and len(state["invoices"]) == 1, "only the order set to the Completed status"
