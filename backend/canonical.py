@@ -37,6 +37,7 @@ class Customer:
     currency: str | None = None
     address: Address | None = None
     invoice_email: str | None = None
+    payment_terms: str | None = None  # the source's payment-terms key (Rackbeat: the payment term's number)
 
 
 @dataclass(frozen=True)

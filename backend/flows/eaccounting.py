@@ -100,9 +100,12 @@ def customer_payload(c: Customer, *, terms_of_payment_id: str) -> dict[str, Any]
     return payload
 
 
-def customer_update(existing: Mapping[str, Any], c: Customer, *, terms_of_payment_id: str) -> dict[str, Any]:
-    """PUT replaces the whole customer: the existing one with our fields over it (its terms of payment kept)."""
-    ours = customer_payload(c, terms_of_payment_id=str(existing.get("TermsOfPaymentId") or terms_of_payment_id))
+def customer_update(existing: Mapping[str, Any], c: Customer, *, terms_of_payment_id: str,
+                    mapped_terms: bool = False) -> dict[str, Any]:
+    """PUT replaces the whole customer: the existing one with our fields over it. Its terms of payment are kept
+    unless ``mapped_terms`` (the source's terms map to ``terms_of_payment_id``: the source decides)."""
+    terms = terms_of_payment_id if mapped_terms else str(existing.get("TermsOfPaymentId") or terms_of_payment_id)
+    ours = customer_payload(c, terms_of_payment_id=terms)
     return {**{k: v for k, v in existing.items() if v is not None}, **ours}
 
 

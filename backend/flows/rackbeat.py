@@ -83,7 +83,15 @@ def customer(data: dict[str, Any]) -> Customer:
         currency=_first_of(data, "currency"),
         address=_address(data),
         invoice_email=_first_of(data, "invoice_email", "contact_email", "email"),
+        payment_terms=_payment_terms(data),
     )
+
+
+def _payment_terms(data: dict[str, Any]) -> str | None:
+    """The customer's payment term number: ``payment_terms_id``, or the nested ``payment_terms`` object's number."""
+    nested = data.get("payment_terms")
+    key = data.get("payment_terms_id") or (nested.get("number") if isinstance(nested, dict) else None)
+    return str(key) if key not in (None, "") else None
 
 
 def supplier(data: dict[str, Any]) -> Supplier:

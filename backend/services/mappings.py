@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from backend.db.models import Connection, Integration, Mapping, System, TransferMode
+from backend.db.models import Connection, InitialSyncRecord, Integration, Mapping, System, TransferMode
 from backend.flows import initial_sync as initial_sync_rules
 from backend.services import audit
 from backend.services.auth import Principal
@@ -244,6 +244,27 @@ async def payment_options(ctx: AppContext, integration_id: str, method_code: str
     return PaymentOptions(transfer_as=TransferMode(options["transferAs"]), send_invoice=bool(options["sendInvoice"]),
                           mark_as_paid=bool(options["markAsPaid"]),
                           payment_type_id=int(target) if target and target.isdigit() else None)
+
+
+async def payment_terms_to_target(ctx: AppContext, integration_id: str) -> dict[str, str]:
+    """Rackbeat payment term number → the accounting system's payment-terms key (eAccounting: the TermsOfPayment
+    id), for customers carried to the accounting system. The ``payment_term`` mappings and the terms the initial
+    sync made in Rackbeat both pair the two, the other way round; a saved mapping wins. Where several of the
+    accounting system's terms map to one Rackbeat term, the first by key is used (map one to one to choose)."""
+    async with ctx.db.session() as s:
+        made = (await s.exec(select(InitialSyncRecord).where(
+            InitialSyncRecord.integration_id == integration_id, InitialSyncRecord.entity == "payment_terms",
+            col(InitialSyncRecord.target_key).is_not(None)))).all()
+        mapped = (await s.exec(select(Mapping).where(Mapping.integration_id == integration_id,
+                                                     Mapping.kind == PAYMENT_TERM))).all()
+    pairs: dict[str, str] = {}
+    for rows in (sorted((str(r.target_key), r.source_key) for r in made),
+                 sorted((m.target_key, m.source_key) for m in mapped if m.target_key)):
+        chosen: dict[str, str] = {}
+        for rackbeat_term, key in rows:
+            chosen.setdefault(rackbeat_term, key)
+        pairs.update(chosen)
+    return pairs
 
 
 # -- Rackbeat integrations: groups and payment terms for the initial sync --------------------------------------

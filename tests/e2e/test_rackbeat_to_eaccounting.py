@@ -341,3 +341,45 @@ async def test_an_invoice_with_a_bom_line_is_exact_in_eaccounting(stack: Stack) 
     assert article["Name"] == lot["name"][:50]
     [row] = [r for r in invoice["Rows"] if r["ArticleId"] == article["Id"]]
     assert (row["Quantity"], row["UnitPrice"]) == (2, 450)
+
+
+SUGGEST = """query($id: ID!) { suggestMappings(integrationId: $id) { kind sourceKey sourceName targetKey } }"""
+SET_MAPPINGS = """mutation($id: ID!, $m: [MappingInput!]!) { setMappings(integrationId: $id, input: $m) { id } }"""
+
+
+async def test_payment_terms_follow_the_mappings(stack: Stack) -> None:
+    """A Rackbeat customer's payment terms become the eAccounting terms they are mapped to (``payment_term``
+    mappings pair eAccounting's terms with Rackbeat's): on a customer made for an invoice, and when the customer's
+    terms are changed in Rackbeat later."""
+    setup = await onboard(stack, status="INVOICED")
+    customer = (await rackbeat_get(stack, setup.rb, "customers?limit=1"))["customers"][0]
+    rb_terms = str(customer.get("payment_terms_id") or (customer.get("payment_terms") or {}).get("number"))
+    ea_terms = [s for s in (await stack.gql(SUGGEST, {"id": setup.integration_id}))["suggestMappings"]
+                if s["kind"] == "payment_term"]
+    assert len(ea_terms) >= 2, ea_terms
+    chosen = ea_terms[-1]["sourceKey"]  # not the company's default (the first)
+    await stack.gql(SET_MAPPINGS, {"id": setup.integration_id, "m": [
+        {"kind": "payment_term", "sourceKey": chosen, "targetKey": rb_terms}]})
+
+    number = await book_invoice(stack, setup.rb)
+    assert (await settled(stack, setup, number))["status"] == "SUCCEEDED"
+    [made] = [c for c in (await state(stack, setup))["customers"] if c["CustomerNumber"] == str(customer["number"])]
+    assert made["TermsOfPaymentId"] == chosen, (made["TermsOfPaymentId"], chosen)
+
+    # the customer gets other terms in Rackbeat, mapped to other eAccounting terms: the change brings them over
+    other, rb_other = ea_terms[-2]["sourceKey"], "2" if rb_terms == "1" else "1"
+    await stack.gql(SET_MAPPINGS, {"id": setup.integration_id, "m": [
+        {"kind": "payment_term", "sourceKey": other, "targetKey": rb_other}]})
+    await rackbeat_put(stack, setup, f"customers/{customer['number']}", {"payment_terms_id": int(rb_other)})
+
+    async def updated() -> bool:
+        found = [c for c in (await state(stack, setup))["customers"] if c["CustomerNumber"] == str(customer["number"])]
+        return len(found) == 1 and found[0]["TermsOfPaymentId"] == other
+
+    await wait_for(updated)
+
+
+async def rackbeat_put(stack: Stack, setup: EaSetup, path: str, body: dict[str, Any]) -> None:
+    r = await stack.sandbox("rackbeat", "PUT", f"/api/{path}", json=body,
+                            headers={"Authorization": f"Bearer {setup.rackbeat['token']}"})
+    assert r.status_code == 200, r.text

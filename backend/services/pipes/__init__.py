@@ -71,7 +71,8 @@ TARGETS: dict[System, TargetFactory] = {
     System.TRIPLETEX: lambda ctx, conn, hook, http, prefix: TripletexTarget(
         tripletex_client(ctx, conn, hook, http), prefix, entity_lock(ctx, conn.integration_id)),
     System.EACCOUNTING: lambda ctx, conn, hook, http, prefix: EAccountingTarget(
-        eaccounting_client(ctx, conn, hook, http), prefix),
+        eaccounting_client(ctx, conn, hook, http), prefix,
+        lambda: mappings.payment_terms_to_target(ctx, conn.integration_id)),
 }
 
 

@@ -13,6 +13,7 @@ supplier transfer fails at once with an explanation instead of being retried.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
@@ -36,10 +37,20 @@ def _missing_address(customer: Customer, missing: list[str]) -> SourceProblem:
         "send på nytt.")
 
 
+PaymentTerms = Callable[[], Awaitable[dict[str, str]]]
+
+
+async def _no_terms() -> dict[str, str]:
+    return {}
+
+
 class EAccountingTarget:
-    def __init__(self, client: EAccountingClient, source_prefix: str) -> None:
+    def __init__(self, client: EAccountingClient, source_prefix: str, payment_terms: PaymentTerms = _no_terms) -> None:
+        """``payment_terms()``: the source's payment-terms key → eAccounting's TermsOfPayment id (the
+        ``payment_term`` mappings), read when a customer is made or updated."""
         self.client = client
         self.prefix = source_prefix
+        self._payment_terms = payment_terms
         self._codings: list[dict[str, Any]] | None = None
         self._units: list[dict[str, Any]] | None = None
         self._terms_id: str | None = None
@@ -60,6 +71,12 @@ class EAccountingTarget:
                     "Firmainnstillinger i eAccounting og send på nytt.")
             self._terms_id = str(terms)
         return self._terms_id
+
+    async def _mapped_terms(self, customer: Customer) -> str | None:
+        """The eAccounting terms the customer's own payment terms map to, or None (none given, or not mapped)."""
+        if not customer.payment_terms:
+            return None
+        return (await self._payment_terms()).get(customer.payment_terms)
 
     async def _coding_id(self, vat_percent: Decimal, *, service: bool) -> str:
         if self._codings is None:
@@ -96,8 +113,8 @@ class EAccountingTarget:
             missing = ea_flow.missing_customer_fields(customer)
             if missing:
                 raise _missing_address(customer, missing)
-            payload = ea_flow.customer_payload(customer, terms_of_payment_id=await self._terms_of_payment_id())
-            return await self.client.create_customer(payload)
+            terms = await self._mapped_terms(customer) or await self._terms_of_payment_id()
+            return await self.client.create_customer(ea_flow.customer_payload(customer, terms_of_payment_id=terms))
 
         found = await find_or_create(lambda: self.client.find_customer_by_number(customer.number), create,
                                      "CustomerNumber")
@@ -124,7 +141,9 @@ class EAccountingTarget:
             result.target_ref = await self.ensure_customer(customer, result)
             return result
         customer_id = str(found["Id"])
-        payload = ea_flow.customer_update(found, customer, terms_of_payment_id=await self._terms_of_payment_id())
+        mapped = await self._mapped_terms(customer)
+        terms = mapped or await self._terms_of_payment_id()
+        payload = ea_flow.customer_update(found, customer, terms_of_payment_id=terms, mapped_terms=mapped is not None)
         await self.client.update_customer(customer_id, payload)
         result.external_ids.append(("customer", customer.number, customer_id))
         result.target_ref = customer_id
