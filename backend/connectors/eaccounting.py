@@ -467,6 +467,18 @@ class EAccountingClient(HttpConnector):
                        filter: str | None = None) -> AsyncIterator[dict[str, Any]]:
         return self.paginate("customers", {"$filter": filter}, page_size=page_size)
 
+    # -- suppliers (scope ea:purchase) ------------------------------------------------------------------------
+    async def find_supplier_by_number(self, number: str | int) -> dict[str, Any] | None:
+        text = str(number)
+        return await self._find_one("suppliers", f"SupplierNumber eq {odata_literal(text)}", "SupplierNumber", text)
+
+    async def create_supplier(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        return await self._object("POST", "suppliers", json_body=dict(payload))
+
+    async def update_supplier(self, supplier_id: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """PUT replaces the whole supplier: send it complete (read, change, write back)."""
+        return await self._object("PUT", f"suppliers/{quote(str(supplier_id), safe='')}", json_body=dict(payload))
+
     # -- articles --------------------------------------------------------------------------------------------
     async def find_article_by_number(self, number: str) -> dict[str, Any] | None:
         text = str(number)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from backend.canonical import Customer, Product, SalesDocument, SalesLine
+from backend.canonical import Customer, Product, SalesDocument, SalesLine, Supplier
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -98,6 +98,35 @@ def customer_payload(c: Customer, *, terms_of_payment_id: str) -> dict[str, Any]
     if c.currency and len(c.currency.strip()) == 3:
         payload["CurrencyCode"] = c.currency.strip().upper()
     return payload
+
+
+def supplier_payload(sup: Supplier, *, terms_of_payment_id: str) -> dict[str, Any]:
+    """A supplier (``SupplierApi``: Name and TermsOfPaymentId required; an address is optional, unlike customers)."""
+    payload: dict[str, Any] = {"SupplierNumber": sup.number[:16], "Name": sup.name[:50], "IsActive": True,
+                               "TermsOfPaymentId": terms_of_payment_id}
+    address = sup.address
+    if address is not None:
+        for key, value, size in (("Address1", address.street, 50), ("Address2", address.street2, 50),
+                                 ("PostalCode", address.postal_code, 10), ("City", address.city, 50)):
+            if value and value.strip():
+                payload[key] = value.strip()[:size]
+        if address.country and len(address.country.strip()) == 2:
+            payload["CountryCode"] = address.country.strip().upper()
+    if sup.email:
+        payload["EmailAddress"] = sup.email[:255]
+    if sup.organization_number:
+        payload["CorporateIdentityNumber"] = sup.organization_number[:20]
+    if sup.phone:
+        payload["Telephone"] = sup.phone[:50]
+    if sup.currency and len(sup.currency.strip()) == 3:
+        payload["CurrencyCode"] = sup.currency.strip().upper()
+    return payload
+
+
+def supplier_update(existing: Mapping[str, Any], sup: Supplier) -> dict[str, Any]:
+    """PUT replaces the whole supplier: the existing one with our fields over it (its terms of payment kept)."""
+    ours = supplier_payload(sup, terms_of_payment_id=str(existing.get("TermsOfPaymentId") or ""))
+    return {**{k: v for k, v in existing.items() if v is not None}, **ours}
 
 
 def customer_update(existing: Mapping[str, Any], c: Customer, *, terms_of_payment_id: str,

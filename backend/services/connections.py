@@ -179,17 +179,20 @@ def _tripletex_denied(name: str, area: str) -> str:
             f"and test again")
 
 
-# What each eAccounting scope is for, and how to grant it when it is missing.
+# The scopes bokbro asks eAccounting for (``authorizeEAccounting``), what each is for, and how to grant one that is
+# missing.
+EACCOUNTING_SCOPES = ("ea:api", "ea:sales", "ea:accounting", "ea:purchase", "offline_access")
 EACCOUNTING_SCOPE_HINTS = {
     "ea:sales": "customers, articles and invoices",
     "ea:accounting": "VAT codes and fiscal years",
+    "ea:purchase": "suppliers",
 }
 
 
 def _eaccounting_denied(scope: str) -> str:
     return (f"the authorization lacks {scope} ({EACCOUNTING_SCOPE_HINTS[scope]}): authorize again and accept access "
             f"to it (the app must be registered for {scope} in Visma's Developer Portal, and bokbro asks for "
-            f"ea:api ea:sales ea:accounting offline_access)")
+            f"{' '.join(EACCOUNTING_SCOPES)})")
 
 
 async def _test_eaccounting(ctx: AppContext, row: Connection) -> list[Check]:
@@ -209,6 +212,9 @@ async def _test_eaccounting(ctx: AppContext, row: Connection) -> list[Check]:
                          lambda: client.find_customer_by_number("0"), _eaccounting_denied("ea:sales"))
     accounting = await _check("ea:accounting", "VAT codes and fiscal years can be read", client.list_vat_codes,
                               _eaccounting_denied("ea:accounting"))
+    purchase = await _check("ea:purchase", "suppliers can be read and written",
+                            lambda: client.find_supplier_by_number("0"),
+                            _eaccounting_denied("ea:purchase") + " — or turn supplier sync off in the settings")
     year_check = await _check("fiscal year", "a fiscal year exists", fiscal_years)
     if sales.status == 401 or accounting.status == 401:
         return [Check("authorization", False, "eAccounting refused the authorization: authorize again")]
@@ -222,7 +228,7 @@ async def _test_eaccounting(ctx: AppContext, row: Connection) -> list[Check]:
     offline = Check("offline_access", bool(creds.get("refreshToken")),
                     "a refresh token keeps the connection alive" if creds.get("refreshToken") else
                     "no refresh token: authorize again and grant offline access")
-    return [api, sales, accounting, offline, year_check]
+    return [api, sales, accounting, purchase, offline, year_check]
 
 
 async def _test_mystore(ctx: AppContext, row: Connection) -> list[Check]:

@@ -21,12 +21,12 @@ from backend.connectors.eaccounting import TokenSet
 from backend.db.models import Connection, ConnectionStatus, System
 from backend.infra.locks import redis_lock
 from backend.services.auth import Principal
-from backend.services.connections import get_connection
+from backend.services.connections import EACCOUNTING_SCOPES, get_connection
 from backend.services.connector_factory import default_base_url
 from backend.services.context import AppContext
 from backend.services.errors import InvalidInput, NotFound
 
-SCOPES = ("ea:api", "ea:sales", "ea:accounting", "offline_access")
+SCOPES = EACCOUNTING_SCOPES
 PRODUCTION_IDENTITY = "https://identity.vismaonline.com/connect"
 STATE_TTL_SECONDS = 15 * 60
 CALLBACK_PATH = "/oauth/eaccounting/callback"

@@ -39,13 +39,14 @@ async def test_eaccounting_authorization_code_flow_and_every_scope_checked(stack
     url = (await stack.gql("mutation($id: ID!) { authorizeEAccounting(connectionId: $id) }",
                            {"id": conn_id}))["authorizeEAccounting"]
     query = parse_qs(urlparse(url).query)
-    assert set(query["scope"][0].split()) == {"ea:api", "ea:sales", "ea:accounting", "offline_access"}
+    assert set(query["scope"][0].split()) == {"ea:api", "ea:sales", "ea:accounting", "ea:purchase", "offline_access"}
     # the customer's browser: authorize → redirect to bokbro's callback → connected
     page = await stack.http.get(url, follow_redirects=True)
     assert page.status_code == 200 and "eAccounting is connected" in page.text, page.text
     tested = (await stack.gql(TEST, {"id": conn_id}))["testConnection"]
     assert {c["name"]: c["ok"] for c in tested["checks"]} == {
-        "ea:api": True, "ea:sales": True, "ea:accounting": True, "offline_access": True, "fiscal year": True}
+        "ea:api": True, "ea:sales": True, "ea:accounting": True, "ea:purchase": True, "offline_access": True,
+        "fiscal year": True}
     assert tested["status"] == "OK"
     # the code was single-use: replaying the callback is refused and changes nothing
     replay = await stack.http.get(page.url)
@@ -74,6 +75,8 @@ async def test_eaccounting_missing_scope_and_missing_fiscal_year_are_named(stack
     assert page.status_code == 200, page.text
     checks = {c["name"]: c for c in (await stack.gql(TEST, {"id": conn_id}))["testConnection"]["checks"]}
     assert checks["ea:api"]["ok"] and not checks["ea:sales"]["ok"], checks
+    assert not checks["ea:purchase"]["ok"] and "suppliers" in checks["ea:purchase"]["message"]
+    assert "turn supplier sync off" in checks["ea:purchase"]["message"]
     assert not checks["fiscal year"]["ok"] and "fiscal year" in checks["fiscal year"]["message"]
 
 

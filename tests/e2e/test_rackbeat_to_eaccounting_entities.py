@@ -1,7 +1,7 @@
 """Real-time entity sync Rackbeat → Visma eAccounting, over real HTTP on both back-ends: customers, products and
 BOMs created and changed in Rackbeat (which fires its webhooks) become eAccounting customers and articles; updates
-update, never duplicate; a switched-off entity and a switched-off invoice flow are left alone.
-(Suppliers are not covered here.)"""
+update, never duplicate; a switched-off entity and a switched-off invoice flow are left alone; suppliers become
+eAccounting suppliers."""
 
 from __future__ import annotations
 
@@ -178,3 +178,25 @@ async def test_dont_transfer_invoices_leaves_eaccounting_alone_until_set_back_to
     assert invoice["Id"] == t["targetRef"], invoice
     assert ea.by_reference(s["invoices"], skipped) == [] and s["counts"]["invoices"] == 1, s["counts"]
     assert s["counts"]["drafts"] == 0, s["counts"]
+
+
+async def test_a_supplier_created_then_changed_in_rackbeat_is_one_supplier_in_eaccounting(stack: Stack) -> None:
+    """Suppliers go to eAccounting too (scope ea:purchase, asked for when eAccounting is authorized): created, then
+    changed, one supplier with Rackbeat's number."""
+    setup = await ea.onboard(stack)
+    terms = (await rackbeat_get(stack, setup.rb, "payment-terms"))["payment_terms"][0]["number"]
+    created = await rackbeat(stack, setup, "POST", "suppliers", {
+        "company_name": "Fjordtre Leverandør AS", "contact_email": "post@fjordtre.example", "payment_terms_id": terms,
+        "address_street": "Kaiveien 2", "address_zipcode": "5003", "address_city": "Bergen"})
+    number = str(created["supplier"]["number"])
+    first = await settled(stack, setup, "SUPPLIER", number)
+    [made] = _with_number((await ea.state(stack, setup))["suppliers"], "SupplierNumber", number)
+    assert made["Id"] == first["targetRef"] and made["Name"] == "Fjordtre Leverandør AS", made
+    assert (made["EmailAddress"], made["PostalCode"], made["City"]) == ("post@fjordtre.example", "5003", "Bergen")
+
+    await rackbeat(stack, setup, "PUT", f"suppliers/{number}", {"company_name": "Fjordtre AS"})
+    second = await settled(stack, setup, "SUPPLIER", number, attempts=2)
+    assert second["targetRef"] == first["targetRef"], json.dumps(second)
+    s = await ea.state(stack, setup)
+    [renamed] = _with_number(s["suppliers"], "SupplierNumber", number)
+    assert renamed["Name"] == "Fjordtre AS" and renamed["City"] == "Bergen" and s["counts"]["suppliers"] == 1

@@ -183,7 +183,7 @@ async def test_control_create_account_returns_a_registered_client(env: Env) -> N
     data = r.json()
     assert {"accountId", "clientId", "clientSecret", "redirectUri", "scopes", "apiBaseUrl", "tokenUrl",
             "authorizeUrl"} == set(data)
-    assert data["scopes"] == ["ea:api", "ea:sales", "ea:accounting", "offline_access"]
+    assert data["scopes"] == ["ea:api", "ea:sales", "ea:accounting", "ea:purchase", "offline_access"]
     assert data["apiBaseUrl"] == f"{env.base}/v2" and data["tokenUrl"] == f"{env.base}/identity/connect/token"
     for bad in ({"seed": "full"}, {"colour": "blue"}, {"refreshTokens": "sometimes"}, {"scopes": ["ea:everything"]}):
         assert (await env.http.post("/_control/accounts", json=bad)).status_code == 400
@@ -206,8 +206,8 @@ async def test_new_company_has_what_every_company_has(acc: Acc) -> None:
     assert settings["CurrencyCode"] == "NOK" and settings["CountryCode"] == "NO"
     assert settings["NextCustomerInvoiceNumber"] == 1 and settings["TermsOfPaymentId"] == terms["14 dager netto"]["Id"]
     state = await acc.state()
-    assert state["counts"] == {"customers": 0, "articles": 0, "articleLabels": 0, "drafts": 0, "invoices": 0,
-                               "emails": 0}
+    assert state["counts"] == {"customers": 0, "suppliers": 0, "articles": 0, "articleLabels": 0, "drafts": 0,
+                               "invoices": 0, "emails": 0}
     no_year = await make_account(acc.env, fiscalYear=False)
     assert (await no_year.get("fiscalyears")).json()["Data"] == []
 
@@ -253,7 +253,7 @@ async def test_browser_authorize_redirects_with_code_and_state(env: Env) -> None
     # other errors go back to the client
     r = await env.http.get("/identity/connect/authorize", params={**params, "response_type": "token"})
     assert parse_qs(urlsplit(r.headers["location"]).query)["error"] == ["unsupported_response_type"]
-    r = await env.http.get("/identity/connect/authorize", params={**params, "scope": "ea:api ea:purchase"})
+    r = await env.http.get("/identity/connect/authorize", params={**params, "scope": "ea:api ea:purchase_readonly"})
     assert parse_qs(urlsplit(r.headers["location"]).query)["error"] == ["invalid_scope"]
 
 

@@ -21,6 +21,7 @@ ROOTS = (
     "CustomerApi", "ArticleApi", "ArticleLabelApi", "UnitApi", "TermsOfPaymentApi", "VatCodeApi", "FiscalYearApi",
     "CompanySettingsApi", "ArticleAccountCodingApi", "CustomerInvoiceDraftApi", "CustomerInvoiceApi",
     "CustomerInvoiceDraftValidationApi", "EmailApi", "CommonExtendedBadRequest", "CommonPaginationMetadata",
+    "SupplierApi",
 )
 # The operations the sandbox serves (spec paths, relative to /v2).
 PATHS = (
@@ -31,6 +32,7 @@ PATHS = (
     "/customerinvoicedrafts", "/customerinvoicedrafts/{invoiceDraftId}",
     "/customerinvoicedrafts/{customerInvoiceDraftId}", "/customerinvoicedrafts/{customerInvoiceDraftId}/convert",
     "/customerinvoices", "/customerinvoices/{invoiceId}", "/customerinvoices/{invoiceId}/email",
+    "/suppliers", "/suppliers/{id}",
 )
 Prop = tuple[str, str | None, str | None, bool, bool, str | None, int | None, str | None, Any, Any, tuple[Any, ...]]
 _SCOPE = re.compile(r"\*\s*(ea:[a-z_]+)")

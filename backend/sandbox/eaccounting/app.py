@@ -223,7 +223,13 @@ def _routes() -> list[ApiRoute]:
     vat = _reader("vatcodes", "VatCodeApi", "VatCode", status=404)
     years = _reader("fiscalyears", "FiscalYearApi", "FiscalYear", status=404)
     drafts = _reader("drafts", "CustomerInvoiceDraftApi", "CustomerInvoiceDraft")
+    suppliers = _reader("suppliers", "SupplierApi", "Supplier")
     specs: list[tuple[str, str, Handler, str]] = [
+        ("GET", "suppliers", suppliers[0], "/suppliers"),
+        ("POST", "suppliers", _creator("suppliers", "SupplierApi", logic.create_supplier), "/suppliers"),
+        ("GET", f"suppliers/{GUID}", suppliers[1], "/suppliers/{id}"),
+        ("PUT", f"suppliers/{GUID}", _updater("suppliers", "SupplierApi", "Supplier", logic.update_supplier),
+         "/suppliers/{id}"),
         ("GET", "customers", customers[0], "/customers"),
         ("POST", "customers", _creator("customers", "CustomerApi", logic.create_customer), "/customers"),
         ("GET", f"customers/{GUID}", customers[1], "/customers/{customerId}"),
@@ -456,10 +462,12 @@ def _state(request: Request, account: Account) -> dict[str, Any]:
         "rateLimit": {"limit": account.rate.limit, "periodSeconds": account.rate.period,
                       "retryAfterHeader": account.rate.retry_after_header},
         "tokens": sandbox.identity.counts(account),
-        "counts": {"customers": len(account.table("customers")), "articles": len(account.table("articles")),
+        "counts": {"customers": len(account.table("customers")), "suppliers": len(account.table("suppliers")),
+                   "articles": len(account.table("articles")),
                    "articleLabels": len(account.table("articlelabels")), "drafts": len(account.table("drafts")),
                    "invoices": len(account.table("invoices")), "emails": len(account.emails)},
-        "customers": rows("customers", "CustomerApi"), "articles": rows("articles", "ArticleApi"),
+        "customers": rows("customers", "CustomerApi"), "suppliers": rows("suppliers", "SupplierApi"),
+        "articles": rows("articles", "ArticleApi"),
         "articleLabels": rows("articlelabels", "ArticleLabelApi"),
         "drafts": rows("drafts", "CustomerInvoiceDraftApi"), "invoices": invoices, "emails": emails,
         "ignoredProperties": list(account.ignored_properties),

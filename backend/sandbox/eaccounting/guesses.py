@@ -45,7 +45,7 @@ AUTHORIZE_ERROR_STATUS: Final = 400
 # no refresh token. [GUESS] requesting a scope the client is not registered for → redirect with invalid_scope.
 KNOWN_SCOPES: Final = frozenset({"ea:api", "offline_access", "ea:sales", "ea:sales_readonly", "ea:accounting",
                                  "ea:accounting_readonly", "ea:purchase", "ea:purchase_readonly"})
-DEFAULT_CLIENT_SCOPES: Final = ("ea:api", "ea:sales", "ea:accounting", "offline_access")
+DEFAULT_CLIENT_SCOPES: Final = ("ea:api", "ea:sales", "ea:accounting", "ea:purchase", "offline_access")
 # [CONFIRMED spec] the scopes each operation accepts are parsed from the spec's operation texts (schemas.SCOPES).
 # That includes the spec's own oddity that POST /customerinvoices and POST /customerinvoices/{id}/email accept
 # ``ea:sales_readonly`` (API.md §6 suspects a documentation quirk); the sandbox follows the spec.
@@ -113,6 +113,8 @@ MESSAGES: Final[dict[str, str]] = {
     "body_object": "The request body must be a JSON object.",
     "not_found": "{what} not found",  # [GUESS]
     "customer_number_in_use": "Customer number {number} is already in use",  # [GUESS]
+    # [GUESS] the spec says SupplierNumber is a "unique identifier"; refused like a taken CustomerNumber.
+    "supplier_number_in_use": "Supplier number {number} is already in use",
     "article_number_in_use": "Article number {number} is already in use",  # [GUESS]
     "label_name_in_use": "Article label {name} already exists",  # [GUESS]
     "cannot_delete_customer": "The customer has transactions and cannot be deleted. Set IsActive to false instead.",
@@ -215,6 +217,7 @@ FIRST_LINE_NUMBER: Final = 0
 # numbers in use.
 FIRST_INVOICE_NUMBER: Final = 1
 FIRST_CUSTOMER_NUMBER: Final = 1
+FIRST_SUPPLIER_NUMBER: Final = 1  # [GUESS] as customers
 # [CONFIRMED 3p struqtur/visma-client, old swagger text] convert date rule: keep (query or company setting) → the
 # draft's date (else its creation date); otherwise the draft's date if it is in the future, else today.
 # ``overrideCompanyKeepOriginalDraftDate`` makes the query parameter win over the company setting.

@@ -161,6 +161,40 @@ def delete_customer(a: Account, rec: Record) -> None:
     del a.table("customers")[rec["Id"]]
 
 
+# -- suppliers (scope ea:purchase) ----------------------------------------------------------------------------
+# [GUESS] suppliers follow the customers' rules: SupplierNumber unique (case-insensitive, as CustomerNumber), given
+# one from a series when omitted (the next after the highest number in use), TermsOfPaymentId must exist.
+
+
+def _supplier_record(a: Account, data: Any, existing: Record | None) -> Record:
+    body = check(a, "SupplierApi", data)
+    values = _writable(body)
+    _ref(a, "termsofpayments", values.get("TermsOfPaymentId"), "TermsOfPaymentId", "TermsOfPayment")
+    number = values.get("SupplierNumber")
+    if number in (None, ""):
+        used = [int(s["SupplierNumber"]) for s in a.table("suppliers").values() if str(s["SupplierNumber"]).isdigit()]
+        number = existing["SupplierNumber"] if existing else str(max([g.FIRST_SUPPLIER_NUMBER - 1, *used]) + 1)
+    number = str(number)
+    key = number.lower()
+    if any(s["_key"] == key and (existing is None or s["Id"] != existing["Id"]) for s in a.table("suppliers").values()):
+        raise conflict(msg("supplier_number_in_use", number=number), "SupplierNumber")
+    return {
+        "Id": existing["Id"] if existing else new_id(), "CurrencyCode": company_currency(a), "IsActive": True,
+        **values, "SupplierNumber": number, "_key": key, "ModifiedUtc": a.now(),
+        "CreatedUtc": existing.get("CreatedUtc") if existing else a.now(),
+    }
+
+
+def create_supplier(a: Account, data: Any) -> Record:
+    return a.add("suppliers", _supplier_record(a, data, None))
+
+
+def update_supplier(a: Account, existing: Record, data: Any) -> Record:
+    rec = _supplier_record(a, data, existing)
+    a.table("suppliers")[rec["Id"]] = rec
+    return rec
+
+
 # -- articles and labels -------------------------------------------------------------------------------------
 
 

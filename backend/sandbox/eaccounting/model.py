@@ -375,7 +375,7 @@ class RateLimit:
 # -- companies --------------------------------------------------------------------------------------------
 
 TABLES = ("customers", "articles", "articlelabels", "articleaccountcodings", "units", "termsofpayments",
-          "vatcodes", "fiscalyears", "drafts", "invoices")
+          "vatcodes", "fiscalyears", "drafts", "invoices", "suppliers")
 
 
 @dataclass

@@ -7,8 +7,8 @@ map as ``("invoice_emailed", <source number>)``: a repeated webhook, ``transferD
 mail the customer again. (Should the e-mail call itself act and then fail — a 5xx or a timeout after eAccounting
 sent it — the retry sends it once more: at least once, rather than an invoice the customer never gets.)
 
-Suppliers: our eAccounting connector has no supplier endpoint (bokbro carries sales to eAccounting), so a
-supplier transfer fails at once with an explanation instead of being retried.
+Suppliers need the ``ea:purchase`` scope (bokbro asks for it when eAccounting is authorized; a company that
+authorized without it gets the 403 explained, and can turn supplier sync off).
 """
 
 from __future__ import annotations
@@ -150,14 +150,22 @@ class EAccountingTarget:
         return result
 
     async def upsert_supplier(self, supplier: Supplier) -> PipeResult:
-        raise SourceProblem(
-            "suppliers are not carried to eAccounting",
-            f"Supplier {supplier.number} ({supplier.name}) was not transferred: bokbro carries customers, articles "
-            "and sales invoices to eAccounting, not suppliers. Create the supplier in eAccounting by hand if you "
-            "need it there.",
-            f"Leverandør {supplier.number} ({supplier.name}) ble ikke overført: bokbro overfører kunder, artikler "
-            "og salgsfakturaer til eAccounting, ikke leverandører. Opprett leverandøren i eAccounting manuelt om "
-            "du trenger den der.")
+        """Create the supplier, or bring the existing one (same supplier number) up to date (scope ea:purchase)."""
+        result = PipeResult(target_ref="")
+
+        async def create() -> dict[str, Any]:
+            payload = ea_flow.supplier_payload(supplier, terms_of_payment_id=await self._terms_of_payment_id())
+            return await self.client.create_supplier(payload)
+
+        found = await self.client.find_supplier_by_number(supplier.number)
+        if found is None:
+            found = await find_or_create(lambda: self.client.find_supplier_by_number(supplier.number), create,
+                                         "SupplierNumber")
+        else:
+            await self.client.update_supplier(str(found["Id"]), ea_flow.supplier_update(found, supplier))
+        result.target_ref = str(found["Id"])
+        result.external_ids.append(("supplier", supplier.number, result.target_ref))
+        return result
 
     async def ensure_purchase_order(self, po: PurchaseOrder, known_ids: dict[tuple[str, str], str]) -> PipeResult:
         raise SourceProblem("purchase orders to eAccounting are not supported",
