@@ -495,6 +495,11 @@ class TripletexClient(HttpConnector):
         params = {"paymentDate": _iso(payment_date), "paymentTypeId": int(payment_type_id), "paidAmount": paid_amount}
         return await self._value("PUT", f"invoice/{int(invoice_id)}/:payment", params=params)
 
+    async def send_invoice(self, invoice_id: int, send_type: str = "EMAIL") -> None:
+        """Send a charged invoice (again) to the customer: ``PUT /invoice/{id}/:send`` (``sendType`` required:
+        EMAIL, EHF, AVTALEGIRO, EFAKTURA, VIPPS, PAPER, MANUAL)."""
+        await self._request("PUT", f"invoice/{int(invoice_id)}/:send", params={"sendType": send_type})
+
     # -- reference data -------------------------------------------------------------------------------------
     async def list_vat_types(self) -> list[dict[str, Any]]:
         return await self._all("ledger/vatType")

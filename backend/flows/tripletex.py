@@ -46,6 +46,11 @@ def vat_code_for(rate: Decimal) -> str:
     return code
 
 
+# ``PUT /invoice/{id}/:send``'s sendType values (the spec's enum); a customer's invoiceSendMethod outside them is sent
+# as EMAIL.
+SEND_TYPES = frozenset({"EMAIL", "EHF", "AVTALEGIRO", "EFAKTURA", "VIPPS", "PAPER", "MANUAL"})
+
+
 def order_number(prefix: str, document: SalesDocument) -> str:
     return f"{prefix}{document.number}"
 

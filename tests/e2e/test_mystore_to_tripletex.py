@@ -363,3 +363,19 @@ async def test_a_custom_completed_status_transfers_and_other_statuses_do_not(sta
     state = await tx_state(stack, setup)
     assert not orders_numbered(state, f"MS-{other['orderId']}")
     assert len(state["orders"]) == 1 and len(state["invoices"]) == 1, "only the order set to the Completed status"
+
+
+async def test_resend_with_email_sends_the_invoice(stack: Stack) -> None:
+    """The mapping says not to send Vipps invoices (the customer has Vipps' receipt); the order failed (no bank
+    account yet). Resent with ``sendEmail: true`` once fixed, its invoice is made and sent to the customer."""
+    setup = await onboard(stack, bank_account=False, vipps_sends_invoice=False)
+    order = await place(stack, setup, "vipps", customer_id=3)
+    await set_status(stack, setup, order["orderId"], "Sendt")
+    failed = await finished(stack, setup, order["orderId"], ("FAILED",))
+    r = await stack.sandbox("tripletex", "POST", f"/_control/accounts/{setup.tripletex['accountId']}/bank-account",
+                            json={"registered": True})
+    assert r.status_code in (200, 204), r.text
+    await stack.gql("mutation($id: ID!) { resendTransfer(id: $id, sendEmail: true) { id } }", {"id": failed["id"]})
+    done = await finished(stack, setup, order["orderId"])
+    [invoice] = (await tx_state(stack, setup))["invoices"]
+    assert str(invoice["id"]) == done["targetRef"] and invoice["sentToCustomer"] is True and invoice["payments"]

@@ -236,3 +236,25 @@ async def test_an_invoice_with_a_bom_line_is_exact_in_tripletex(stack: Stack) ->
     lines = order["orderLines"]
     [bom_line] = [line for line in lines if (line["product"] or {}).get("id") == bom["id"]]
     assert Decimal(str(bom_line["count"])) == 2 and Decimal(str(bom_line["unitPriceExcludingVatCurrency"])) == 450
+
+
+async def test_resend_with_email_sends_the_invoice_already_in_tripletex_once(stack: Stack) -> None:
+    """An invoice went over without being sent (setting: do not send). A resend with ``sendEmail: true`` sends the
+    invoice that is there — no second invoice — and a second such resend does not send it twice."""
+    setup = await onboard(stack, mode="INVOICE")
+    number = await book_invoice(stack, setup)
+    done = await wait_for_transfer(stack, setup, str(number), ("SUCCEEDED",))
+    [invoice] = (await tripletex_state(stack, setup))["invoices"]
+    assert invoice["sentToCustomer"] is False and invoice["sendCount"] == 0
+
+    for attempt in (2, 3):
+        await stack.gql("mutation($id: ID!) { resendTransfer(id: $id, sendEmail: true) { id } }", {"id": done["id"]})
+
+        async def resent(attempts: int = attempt) -> dict[str, Any] | None:
+            t = (await transfers(stack, setup))[0]
+            return t if t["status"] == "SUCCEEDED" and t["attempts"] == attempts else None
+
+        await wait_for(resent)
+        [invoice] = (await tripletex_state(stack, setup))["invoices"]
+        assert invoice["sentToCustomer"] is True and invoice["sendCount"] == 1, invoice
+        assert str(invoice["id"]) == done["targetRef"]

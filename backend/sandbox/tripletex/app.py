@@ -516,6 +516,23 @@ def invoice_payment(ctx: Ctx) -> Response:
     return ctx.value("Invoice", invoice)
 
 
+SEND_TYPES = ("EMAIL", "EHF", "AVTALEGIRO", "EFAKTURA", "VIPPS", "PAPER", "MANUAL")  # the spec's enum of sendType
+
+
+def invoice_send(ctx: Ctx) -> Response:
+    """``PUT /invoice/{id}/:send?sendType=``: send a charged invoice (again) to the customer. [GUESS] 200 with an
+    empty body (the spec gives no schema); the sandbox records the send (control state: sentToCustomer, sendCount)."""
+    invoice = ctx.record("Invoice")
+    send_type = ctx.q("sendType")
+    if send_type is None:
+        raise param_required("sendType")
+    if send_type not in SEND_TYPES:
+        raise param_invalid("sendType")
+    meta = ctx.account.invoice_meta.setdefault(int(invoice["id"]), {})
+    meta.update(sentToCustomer=True, sendType=send_type, sends=int(meta.get("sends") or 0) + 1)
+    return Response(status_code=200)
+
+
 # -- handlers: purchase orders (Logistics Basic) -------------------------------------------------------------
 
 
@@ -706,6 +723,7 @@ def _routes() -> list[tuple[str, re.Pattern[str], Handler]]:
         ("GET", r"invoice", invoice_list),
         ("POST", r"invoice", invoice_create),
         ("PUT", rf"invoice/{ID}/:payment", invoice_payment),
+        ("PUT", rf"invoice/{ID}/:send", invoice_send),
         ("GET", rf"invoice/{ID}", _get("Invoice")),
         ("GET", r"ledger/vatType", vat_list),
         ("GET", r"ledger/vatSettings", vat_settings_get),
@@ -920,6 +938,7 @@ def _state(request: Request, account: Account) -> dict[str, Any]:
         meta = account.invoice_meta.get(int(invoice["id"]), {})
         invoice["sentToCustomer"] = bool(meta.get("sentToCustomer"))
         invoice["sendType"] = meta.get("sendType")
+        invoice["sendCount"] = int(meta.get("sends") or 0) + (1 if meta.get("sentOnCreate") else 0)
         invoice["orderId"] = meta.get("order")
         invoice["createdVia"] = meta.get("via")
         invoice["payments"] = meta.get("payments", [])

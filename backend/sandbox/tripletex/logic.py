@@ -817,6 +817,7 @@ def invoice_order(a: Account, order: Record, *, invoice_date: date, due_date: da
         line["isCharged"] = True
     a.invoice_meta[int(invoice["id"])] = {
         "order": int(order["id"]), "sentToCustomer": send, "sendType": method if send else None, "via": via,
+        "sentOnCreate": send,
         "payments": ([{"paymentDate": invoice_date.isoformat(), "paymentTypeId": prepayment[0],
                        "paidAmount": prepayment[1], "prepayment": True}] if prepayment else []),
     }

@@ -210,6 +210,8 @@ class TripletexTarget:
                               else self.client.get_order(int(known)))
             if existing is not None:
                 result.target_ref = known
+                if entity == "invoice":
+                    await self._send_if_asked(existing, document, options, result)
                 return result
 
         # 2. Look for our own order (by our reference) before creating anything.
@@ -225,6 +227,9 @@ class TripletexTarget:
                 invoice = await self._invoice(lambda: self.client.invoice_order(
                     int(str(order["id"])), document.document_date, send_to_customer=options.send_to_customer,
                     **self._prepayment(options)))
+                self._sent_on_create(invoice, document, options, result)
+            else:
+                await self._send_if_asked(invoice, document, options, result)
             result.target_ref = str(invoice["id"])
             result.external_ids.append(("invoice", document.number, result.target_ref))
             return result
@@ -257,9 +262,33 @@ class TripletexTarget:
                                 "(setting: invoice numbers from the source).")
         created = await self._invoice(lambda: self.client.create_invoice(
             payload, send_to_customer=options.send_to_customer, **self._prepayment(options)))
+        self._sent_on_create(created, document, options, result)
         result.target_ref = str(created["id"])
         result.external_ids.append(("invoice", document.number, result.target_ref))
         return result
+
+    @staticmethod
+    def _sent_on_create(invoice: dict[str, Any], document: SalesDocument, options: TransferOptions,
+                        result: PipeResult) -> None:
+        if options.send_to_customer:
+            result.external_ids.append(("invoice_sent", document.number, str(invoice["id"])))
+
+    async def _send_if_asked(self, invoice: dict[str, Any], document: SalesDocument, options: TransferOptions,
+                             result: PipeResult) -> None:
+        """The invoice is in Tripletex already: a transfer that asks ``sendEmail: true`` (a resend for a customer
+        who never got it) sends it — by the customer's own send method — unless bokbro has sent it before (never
+        twice; remembered as ``("invoice_sent", <number>)`` in the external-id map)."""
+        if options.send_email is not True or ("invoice_sent", document.number) in options.known_ids:
+            return
+        customer_ref = invoice.get("customer")
+        customer_id = customer_ref.get("id") if isinstance(customer_ref, dict) else customer_ref
+        customer = await self.client.get_customer(int(customer_id)) if customer_id else None
+        method = str((customer or {}).get("invoiceSendMethod") or "EMAIL")
+        send_type = method if method in tripletex_flow.SEND_TYPES else "EMAIL"
+        await self.client.send_invoice(int(invoice["id"]), send_type)
+        result.external_ids.append(("invoice_sent", document.number, str(invoice["id"])))
+        result.notes.append(f"The invoice already in Tripletex was sent to the customer ({send_type}), as the "
+                            "transfer asked.")
 
     async def _refuse_used_invoice_number(self, number: int) -> None:
         """With the source's invoice numbers, a number Tripletex already used (its own series, or another
