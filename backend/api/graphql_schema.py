@@ -198,7 +198,11 @@ class Integration:
 
 @strawberry.type
 class TransferError:
-    code: str
+    code: str = strawberry.field(description="<SYSTEM>_<HTTP status>[_<the system's error code>] when a system "
+                                             "refused or failed (e.g. TRIPLETEX_422_18000, EACCOUNTING_400_4026, "
+                                             "TRIPLETEX_NETWORK); NOT_TRANSFERABLE when the document cannot be "
+                                             "carried as it is (see the explanation); INTERNAL for bokbro's own "
+                                             "failure.")
     message: str
     explanation: str | None = strawberry.field(description="What went wrong and how to fix it, in English.")
     explanation_no: str | None = strawberry.field(description="The same explanation in Norwegian.")

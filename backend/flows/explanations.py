@@ -150,6 +150,24 @@ _RULES: tuple[Rule, ...] = (
         "rackbeat_auth",
         "Rackbeat did not accept the API key. Create a new API key in Rackbeat and save it on the connection.",
         "Rackbeat godtok ikke API-nøkkelen. Lag en ny API-nøkkel i Rackbeat og lagre den på koblingen.")),
+    Rule("tripletex", 404, None, None, Explanation(
+        "target_not_found",
+        "Something this transfer refers to is gone from Tripletex (deleted there while the transfer ran: a customer, "
+        "a product, an order). Resend: bokbro looks everything up again and makes what is missing.",
+        "Noe denne overføringen viser til finnes ikke lenger i Tripletex (slettet der mens overføringen gikk: en "
+        "kunde, et produkt, en ordre). Send på nytt: bokbro slår opp alt igjen og lager det som mangler.")),
+    Rule("eaccounting", 400, "3000", None, Explanation(
+        "target_not_found",
+        "Something this transfer refers to is gone from eAccounting (deleted there while the transfer ran: a "
+        "customer, an article, a draft). Resend: bokbro looks everything up again and makes what is missing.",
+        "Noe denne overføringen viser til finnes ikke lenger i eAccounting (slettet der mens overføringen gikk: en "
+        "kunde, en artikkel, et utkast). Send på nytt: bokbro slår opp alt igjen og lager det som mangler.")),
+    Rule("eaccounting", 404, None, None, Explanation(
+        "target_not_found",
+        "Something this transfer refers to is gone from eAccounting (deleted there while the transfer ran). "
+        "Resend: bokbro looks everything up again and makes what is missing.",
+        "Noe denne overføringen viser til finnes ikke lenger i eAccounting (slettet der mens overføringen gikk). "
+        "Send på nytt: bokbro slår opp alt igjen og lager det som mangler.")),
     Rule("rackbeat", 404, None, None, Explanation(
         "rackbeat_not_found",
         "The document was not found in Rackbeat. Check the number.",

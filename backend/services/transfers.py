@@ -356,8 +356,11 @@ async def _finish(
             code = f"{error.system.upper()}_{error.status or 'NETWORK'}" + (f"_{error.code}" if error.code else "")
         if explanation is None and error is not None:
             explanation = explain(error)
+        if code is None:
+            # no system refused it: the document cannot be carried as it is (explained), or bokbro itself failed
+            code = "NOT_TRANSFERABLE" if explanation is not None else "INTERNAL"
         values.update(
-            error_code=code or "INTERNAL",
+            error_code=code,
             error_message=error_message,
             error_explanation=explanation.en if explanation else None,
             error_explanation_no=explanation.no if explanation else None,

@@ -384,6 +384,8 @@ async def test_400_is_a_validation_error_with_code_and_field(client: EAccounting
         await client.create_invoice_draft({"CustomerId": "6d2c5a1e-0000-4000-8000-000000000000",
                                            "EuThirdParty": False, "RotReducedInvoicingType": 0})
     assert (missing.value.status, missing.value.code, missing.value.field) == (400, "3000", "CustomerId")
+    gone = explain(missing.value)
+    assert gone is not None and gone.key == "target_not_found" and "Resend" in gone.en
 
 
 async def test_no_fiscal_year_is_a_validation_error_3001(sandbox: Sandbox) -> None:

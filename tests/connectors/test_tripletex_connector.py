@@ -468,6 +468,10 @@ async def test_refusals_bokbro_avoids_by_design_are_still_explained(sandbox: San
         with pytest.raises(ValidationError) as caught:
             await client.create_customer(customer_payload(organizationNumber="12345"))
         refusals["invalid_org_number"] = caught.value
+        with pytest.raises(NotFoundError) as caught:  # an order deleted meanwhile, asked to be invoiced
+            await client.invoice_order(99_999_999, "2025-03-10", send_to_customer=False)
+        gone = explain(caught.value)
+        assert gone is not None and gone.key == "target_not_found"
         for key, error in refusals.items():
             explanation = explain(error)
             assert explanation is not None and explanation.key == key, (key, error.field, error.details)

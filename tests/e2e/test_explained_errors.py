@@ -191,7 +191,7 @@ async def test_an_unknown_rackbeat_number_fails_with_the_explanation(stack: Stac
     setup = await onboard(stack, mode="INVOICE")
     asked = (await stack.gql(FETCH, {"i": setup.integration_id, "n": "987654"}))["transferDocument"]
     failed = await transfer_by_id(stack, setup, asked["id"], ("FAILED", "SUCCEEDED"))
-    await refused_at_once(stack, setup, failed, "", "Rackbeat has no customer invoice number 987654",
+    await refused_at_once(stack, setup, failed, "NOT_TRANSFERABLE", "Rackbeat has no customer invoice number 987654",
                           "Rackbeat har ingen kundefaktura med nummer 987654")
     assert not (await tripletex_state(stack, setup))["orders"]
 
