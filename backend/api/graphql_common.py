@@ -34,10 +34,10 @@ EAccountingInvoiceStatus = strawberry.enum(
     description="DRAFT: an invoice draft; INVOICED: a booked invoice; INVOICED_AND_EMAIL: booked and e-mailed.",
 )
 OrderFlowStart = strawberry.enum(
-    models.OrderFlowStart, description="SOURCE: invoices booked in the source are transferred; DONT_TRANSFER: not."
+    models.OrderFlowStart, description="RACKBEAT: invoices booked in Rackbeat are transferred; DONT_TRANSFER: not."
 )
 EntitySync = strawberry.enum(
-    models.EntitySync, description="SOURCE_TO_TARGET: changes in the source are carried over at once; OFF: not."
+    models.EntitySync, description="RACKBEAT_TO_TARGET: changes in Rackbeat are carried over at once; OFF: not."
 )
 
 

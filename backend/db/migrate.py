@@ -20,12 +20,12 @@ def alembic_config() -> Config:
     return cfg
 
 
-def _upgrade(connection: Connection) -> None:
+def _upgrade(connection: Connection, revision: str) -> None:
     cfg = alembic_config()
     cfg.attributes["connection"] = connection
-    command.upgrade(cfg, "head")
+    command.upgrade(cfg, revision)
 
 
-async def upgrade(db: Database) -> None:
+async def upgrade(db: Database, revision: str = "head") -> None:
     async with db.engine.begin() as connection:
-        await connection.run_sync(_upgrade)
+        await connection.run_sync(_upgrade, revision)

@@ -80,9 +80,9 @@ DOCUMENT_KINDS = frozenset({TransferKind.INVOICE, TransferKind.ORDER, TransferKi
 
 
 class EntitySync(str, Enum):
-    """Whether changes of one kind of entity in the source are carried to the target."""
+    """Whether changes of one kind of entity in Rackbeat are carried to the target."""
 
-    SOURCE_TO_TARGET = "SOURCE_TO_TARGET"
+    RACKBEAT_TO_TARGET = "RACKBEAT_TO_TARGET"
     OFF = "OFF"
 
 
@@ -97,7 +97,7 @@ class EAccountingInvoiceStatus(str, Enum):
 class OrderFlowStart(str, Enum):
     """Where invoices to the accounting system come from ("Start order flow from")."""
 
-    SOURCE = "SOURCE"  # invoices booked in the source (Rackbeat) are transferred
+    RACKBEAT = "RACKBEAT"  # invoices booked in Rackbeat are transferred
     DONT_TRANSFER = "DONT_TRANSFER"  # invoices are not transferred
 
 
@@ -161,13 +161,13 @@ class IntegrationSettings(SQLModel, table=True):
     # Whether a booked invoice is sent to the customer by the target (Tripletex sendToCustomer).
     send_invoice_to_customer: bool = Field(default=False)
     # Real-time entity sync from the source, each switchable.
-    sync_customers: str = Field(default=EntitySync.SOURCE_TO_TARGET.value, max_length=20)
-    sync_suppliers: str = Field(default=EntitySync.SOURCE_TO_TARGET.value, max_length=20)
-    sync_products: str = Field(default=EntitySync.SOURCE_TO_TARGET.value, max_length=20)
-    sync_boms: str = Field(default=EntitySync.SOURCE_TO_TARGET.value, max_length=20)
+    sync_customers: str = Field(default=EntitySync.RACKBEAT_TO_TARGET.value, max_length=20)
+    sync_suppliers: str = Field(default=EntitySync.RACKBEAT_TO_TARGET.value, max_length=20)
+    sync_products: str = Field(default=EntitySync.RACKBEAT_TO_TARGET.value, max_length=20)
+    sync_boms: str = Field(default=EntitySync.RACKBEAT_TO_TARGET.value, max_length=20)
     # eAccounting targets.
     eaccounting_invoice_status: str = Field(default=EAccountingInvoiceStatus.INVOICED.value, max_length=30)
-    start_order_flow_from: str = Field(default=OrderFlowStart.SOURCE.value, max_length=20)
+    start_order_flow_from: str = Field(default=OrderFlowStart.RACKBEAT.value, max_length=20)
     # eAccounting rows take 2 decimals: True keeps the line total exact (quantity 1 × the line's amount, the real
     # quantity in the row text); False rounds the quantity to 2 decimals. Either way the transfer log says so.
     use_exact_quantity: bool = Field(default=True)

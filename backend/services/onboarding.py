@@ -146,7 +146,7 @@ def _sync_words(row: IntegrationSettings, norwegian: bool) -> str:
     names = (("sync_customers", "kunder", "customers"), ("sync_suppliers", "leverandører", "suppliers"),
              ("sync_products", "produkter", "products"), ("sync_boms", "stykklister", "BOMs"))
     on = [(no if norwegian else en) for attr, no, en in names
-          if getattr(row, attr) == EntitySync.SOURCE_TO_TARGET.value]
+          if getattr(row, attr) == EntitySync.RACKBEAT_TO_TARGET.value]
     if not on:
         return "ingen" if norwegian else "none"
     return ", ".join(on)

@@ -156,7 +156,7 @@ const en = {
   startOrderFlowFrom: "Start order flow from",
   startOrderFlowHelp: (source: string) => `Whether invoices booked in ${source} are transferred at all.`,
   orderFlow: {
-    SOURCE: (source: string) => `${source}: transfer each invoice as it is booked`,
+    RACKBEAT: (source: string) => `${source}: transfer each invoice as it is booked`,
     DONT_TRANSFER: () => "Don't transfer invoices",
   } as Record<OrderFlowStart, (source: string) => string>,
   invoiceTransferModeHelp: "Whether an invoice arrives finished or as an order you check first.",
@@ -282,7 +282,7 @@ const en = {
   transferMode: { INVOICE: "Booked invoice", ORDER: "Editable sales order" } as Record<TransferMode, string>,
   integrationStatus: { ONBOARDING: "Onboarding", ACTIVE: "Active", PAUSED: "Paused" } as Record<IntegrationStatus, string>,
   connectionStatus: { UNTESTED: "Not tested", OK: "OK", FAILED: "Failed" } as Record<ConnectionStatus, string>,
-  entitySync: { SOURCE_TO_TARGET: (s: string, t: string) => `${s} → ${t}`, OFF: () => "Off" } as Record<
+  entitySync: { RACKBEAT_TO_TARGET: (s: string, t: string) => `${s} → ${t}`, OFF: () => "Off" } as Record<
     EntitySync, (source: string, target: string) => string>,
   triggers: { webhook: "Webhook", manual: "Manual", resend: "Resend", reconcile: "Reconciliation" } as Record<string, string>,
 };
@@ -429,7 +429,7 @@ const nb: Dict = {
   startOrderFlowFrom: "Start ordreflyt fra",
   startOrderFlowHelp: (source) => `Om fakturaer som bokføres i ${source}, overføres i det hele tatt.`,
   orderFlow: {
-    SOURCE: (source) => `${source}: overfør alle bokførte fakturaer`,
+    RACKBEAT: (source) => `${source}: overfør alle bokførte fakturaer`,
     DONT_TRANSFER: () => "Ikke overfør fakturaer",
   },
   invoiceTransferModeHelp: "Om fakturaen kommer inn ferdig, eller som en ordre du kontrollerer først.",
@@ -550,7 +550,7 @@ const nb: Dict = {
   transferMode: { INVOICE: "Bokført faktura", ORDER: "Redigerbar salgsordre" },
   integrationStatus: { ONBOARDING: "Under oppsett", ACTIVE: "Aktiv", PAUSED: "Satt på pause" },
   connectionStatus: { UNTESTED: "Ikke testet", OK: "OK", FAILED: "Feilet" },
-  entitySync: { SOURCE_TO_TARGET: (s, t) => `${s} → ${t}`, OFF: () => "Av" },
+  entitySync: { RACKBEAT_TO_TARGET: (s, t) => `${s} → ${t}`, OFF: () => "Av" },
   triggers: { webhook: "Webhook", manual: "Manuelt", resend: "Sendt på nytt", reconcile: "Avstemming" },
 };
 

@@ -168,7 +168,7 @@ async def test_dont_transfer_invoices_leaves_eaccounting_alone_until_set_back_to
     assert s["counts"]["drafts"] == 0 and s["counts"]["invoices"] == 0, s["counts"]
     assert s["counts"]["customers"] == 0 and s["counts"]["articles"] == 0, s["counts"]
 
-    await update_settings(stack, setup, startOrderFlowFrom="SOURCE")
+    await update_settings(stack, setup, startOrderFlowFrom="RACKBEAT")
     sent = await book_invoice(stack, setup.rb)
     t = await ea.settled(stack, setup, sent)
     assert t["status"] == "SUCCEEDED", json.dumps(t)

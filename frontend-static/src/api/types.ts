@@ -6,9 +6,9 @@ export type ConnectionStatus = "UNTESTED" | "OK" | "FAILED";
 export type TransferStatus = "QUEUED" | "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED";
 export type TransferKind = "INVOICE" | "ORDER" | "CUSTOMER" | "SUPPLIER" | "PRODUCT" | "BOM" | "PURCHASE_ORDER";
 export type TransferMode = "INVOICE" | "ORDER";
-export type EntitySync = "SOURCE_TO_TARGET" | "OFF";
+export type EntitySync = "RACKBEAT_TO_TARGET" | "OFF";
 export type EAccountingInvoiceStatus = "DRAFT" | "INVOICED" | "INVOICED_AND_EMAIL";
-export type OrderFlowStart = "SOURCE" | "DONT_TRANSFER";
+export type OrderFlowStart = "RACKBEAT" | "DONT_TRANSFER";
 export type CustomerMatch = "CUSTOMER_NUMBER" | "ORGANIZATION_NUMBER";
 export type InvoiceNumberSource = "TARGET" | "SOURCE";
 

@@ -188,7 +188,7 @@ export function SettingsTab({ integration, onSaved }: { integration: Integration
           {shown.has("startOrderFlowFrom") && (
             <RadioSetting id="order-flow" legend={t.startOrderFlowFrom} help={t.startOrderFlowHelp(source)}
               value={form.startOrderFlowFrom} onChange={(v) => set({ startOrderFlowFrom: v })}
-              options={(["SOURCE", "DONT_TRANSFER"] as OrderFlowStart[]).map((v) => ({
+              options={(["RACKBEAT", "DONT_TRANSFER"] as OrderFlowStart[]).map((v) => ({
                 value: v, label: t.orderFlow[v](source) }))} />
           )}
           {shown.has("invoiceTransferMode") && (
@@ -262,7 +262,7 @@ export function SettingsTab({ integration, onSaved }: { integration: Integration
                   <label for={`sync-${key}`}>{label(t)}</label>
                   <select id={`sync-${key}`} value={form[key]} aria-describedby="entity-sync-help"
                     onChange={(e) => set({ [key]: e.currentTarget.value as EntitySync })}>
-                    {(["SOURCE_TO_TARGET", "OFF"] as EntitySync[]).map((v) => (
+                    {(["RACKBEAT_TO_TARGET", "OFF"] as EntitySync[]).map((v) => (
                       <option key={v} value={v}>{t.entitySync[v](source, target)}</option>
                     ))}
                   </select>
