@@ -231,14 +231,19 @@ async def _reconcile_once(
         raise InvalidInput(f"reconciliation is not available for {source.value} → {target.value} integrations")
     if source.value not in connections or target.value not in connections:
         raise InvalidInput("both connections must be saved before reconciling")
-    if source is System.RACKBEAT and settings.start_order_flow_from == OrderFlowStart.DONT_TRANSFER.value:
+    purchase_orders = source is System.RACKBEAT and target is System.TRIPLETEX and settings.transfer_purchase_orders
+    invoices_off = source is System.RACKBEAT and settings.start_order_flow_from == OrderFlowStart.DONT_TRANSFER.value
+    if invoices_off and not purchase_orders:
         raise InvalidInput("invoices are not transferred for this integration (setting \"start order flow from\": "
                            "don't transfer), so there is nothing to reconcile", field="integrationId")
     period = Period(date_from, date_to)
     side = SOURCES[source]
     kind = side.kind
-    booked = await side.read(ctx, connections[source.value], settings, target, period)
-    held = await TARGETS[target](ctx, connections[target.value], side.prefix, period)
+    booked: list[rules.Booked] = []
+    held: list[rules.Held] = []
+    if not invoices_off:  # (with invoices off, only purchase orders are reconciled)
+        booked = await side.read(ctx, connections[source.value], settings, target, period)
+        held = await TARGETS[target](ctx, connections[target.value], side.prefix, period)
     async with ctx.db.session() as s:
         logged = {t.source_ref: t for t in (await s.exec(select(Transfer).where(
             Transfer.integration_id == integration_id, Transfer.kind == kind.value,
@@ -261,7 +266,7 @@ async def _reconcile_once(
                 row = await transfers.request_transfer(ctx, integration_id, kind, line.source_ref, trigger="reconcile")
                 report.transferred.append(row.id)
                 line.transfer_id, line.transfer_status = row.id, row.status
-        if source is System.RACKBEAT and target is System.TRIPLETEX and settings.transfer_purchase_orders:
+        if purchase_orders:
             report.transferred.extend(await _transfer_missing_purchase_orders(
                 ctx, integration_id, rackbeat_client(ctx, connections[source.value], None), date_from, date_to))
     return report

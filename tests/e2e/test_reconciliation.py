@@ -7,6 +7,8 @@ import json
 from datetime import date, timedelta
 from typing import Any, Protocol
 
+import pytest
+
 from backend.connectors.tripletex import TripletexClient
 from tests.e2e import test_mystore_to_tripletex as ms
 from tests.e2e import test_rackbeat_to_eaccounting as ea
@@ -20,8 +22,9 @@ from tests.e2e.flow import (
     tripletex_state,
     wait_for_transfer,
 )
+from tests.e2e.test_purchase_orders import PO_ON, book_purchase_order
 from tests.support.backends import Backend
-from tests.support.stack import Stack, running_stack, wait_for
+from tests.support.stack import GraphQLError, Stack, running_stack, wait_for
 
 RECONCILE = """mutation($id: ID!, $from: Date!, $to: Date!, $transfer: Boolean!) {
   reconcile(integrationId: $id, dateFrom: $from, dateTo: $to, transferMissing: $transfer) {
@@ -288,3 +291,29 @@ async def test_an_order_under_our_reference_that_rackbeat_never_booked_is_extra(
     again = await reconcile(stack, setup, transfer=True)
     assert (again["extra"], again["transferred"]) == (1, []), json.dumps(again)
     assert await transfers(stack, setup) == []
+
+
+async def test_purchase_orders_are_recovered_also_when_invoices_are_not_transferred(stack: Stack) -> None:
+    """Invoices off (startOrderFlowFrom DONT_TRANSFER), purchase orders on: a purchase order whose webhook was lost
+    is still found and transferred; no invoice is touched. With both off there is nothing to reconcile."""
+    setup = await onboard(stack, mode="INVOICE")
+    await stack.gql(PO_ON, {"id": setup.integration_id, "on": True})
+    await stack.gql("mutation($id: ID!) { updateSettings(integrationId: $id, input: {startOrderFlowFrom: "
+                    "DONT_TRANSFER}) { startOrderFlowFrom } }", {"id": setup.integration_id})
+    invoice = await book_invoice(stack, setup, suppress_webhooks=True)
+    po = await book_purchase_order(stack, setup, suppress_webhooks=True)
+    report = await reconcile(stack, setup, transfer=True)
+    assert report["lines"] == [] and len(report["transferred"]) == 1, json.dumps(report)
+
+    async def po_done() -> bool:
+        return any(t["kind"] == "PURCHASE_ORDER" and t["sourceRef"] == str(po) and t["status"] == "SUCCEEDED"
+                   for t in await transfers(stack, setup))
+
+    await wait_for(po_done)
+    assert not [t for t in await transfers(stack, setup) if t["sourceRef"] == str(invoice) and t["kind"] == "INVOICE"]
+    assert (await tripletex_state(stack, setup))["invoices"] == []
+
+    await stack.gql(PO_ON, {"id": setup.integration_id, "on": False})
+    with pytest.raises(GraphQLError) as refused:
+        await reconcile(stack, setup)
+    assert "nothing to reconcile" in str(refused.value)
