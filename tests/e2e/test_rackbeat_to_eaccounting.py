@@ -9,7 +9,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from tests.e2e.flow import Setup, book_invoice, book_invoice_with_lines, rackbeat_get, set_faults, wait_for
+from tests.e2e.flow import (
+    TRANSFER_FIELDS,
+    Setup,
+    book_invoice,
+    book_invoice_with_lines,
+    rackbeat_get,
+    set_faults,
+    wait_for,
+)
 from tests.support.backends import Backend
 from tests.support.stack import Stack, running_stack
 
@@ -383,3 +391,26 @@ async def rackbeat_put(stack: Stack, setup: EaSetup, path: str, body: dict[str, 
     r = await stack.sandbox("rackbeat", "PUT", f"/api/{path}", json=body,
                             headers={"Authorization": f"Bearer {setup.rackbeat['token']}"})
     assert r.status_code == 200, r.text
+
+
+async def test_a_rate_limited_transfer_is_explained_while_it_waits_then_succeeds(stack: Stack) -> None:
+    """eAccounting answers 429 (ErrorCode 4010) a few times: followed live, the transfer shows RETRYING with the
+    explanation in both languages, then succeeds by itself — one invoice."""
+    setup = await onboard(stack, status="INVOICED")
+    await set_faults(stack, "eaccounting", setup.eaccounting["accountId"], rate_limit_storm=2,
+                     rate_limit_reset_seconds=1)
+    seen: list[dict[str, Any]] = []
+    live = f"subscription($id: ID) {{ transferUpdated(integrationId: $id) {{ {TRANSFER_FIELDS} }} }}"
+    async with stack.subscribe(live, {"id": setup.integration_id}) as events:
+        number = await book_invoice(stack, setup.rb)
+        async with asyncio.timeout(30):
+            while not seen or seen[-1]["status"] not in ("SUCCEEDED", "FAILED"):
+                update = (await events.get())["transferUpdated"]
+                if update["kind"] == "INVOICE":
+                    seen.append(update)
+    retrying = [s for s in seen if s["status"] == "RETRYING"]
+    assert retrying and seen[-1]["status"] == "SUCCEEDED", json.dumps(seen)
+    for s in retrying:
+        assert s["error"]["code"].startswith("EACCOUNTING_429"), s["error"]
+        assert "asked us to slow down" in s["error"]["explanation"] and "ba oss vente" in s["error"]["explanationNo"]
+    assert len(by_reference((await state(stack, setup))["invoices"], number)) == 1
