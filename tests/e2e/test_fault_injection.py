@@ -1,21 +1,22 @@
 """Issue 5's "done when": under every fault the sandboxes can inject, a run of mixed documents ends with every
 one transferred exactly once — counted in the target sandbox, not in our own log.
 
-The run: Rackbeat customer invoices and purchase orders (one Rackbeat → Tripletex integration) and Mystore orders
-paid by Vipps (paid invoices) or by invoice (editable orders) (one Mystore → Tripletex integration), all at once.
-Faults: Tripletex answers 5xx without acting, acts and then answers 500 (commit-then-500), hangs past our timeout,
-and starts with a storm of 429s; Rackbeat and Mystore send some webhooks twice and drop others. Dropped Rackbeat
-and Mystore webhooks are recovered the way a user would: ``reconcile(..., transferMissing: true)`` on each
-integration (for Rackbeat it covers invoices and purchase orders; for Mystore, the completed orders).
+The run, all at once on all three integrations: Rackbeat customer invoices and purchase orders (Rackbeat →
+Tripletex), Rackbeat customer invoices (Rackbeat → eAccounting, booked invoices), and Mystore orders paid by Vipps
+(paid invoices) or by invoice (editable orders) (Mystore → Tripletex). Faults: Tripletex and eAccounting answer 5xx
+without acting, act and then answer 500 (commit-then-500), hang past our timeout, and start with a storm of 429s;
+Rackbeat and Mystore send some webhooks twice and drop others. Dropped webhooks are recovered the way a user would:
+``reconcile(..., transferMissing: true)`` on each integration (for Rackbeat → Tripletex it covers invoices and
+purchase orders; for Mystore, the completed orders).
 
 Size: the issue's 500 documents on each back-end (about a minute each here). Earlier runs of 500 never settled:
 the sweeper handed every transfer still waiting in the backed-up queue out again each round (32,000 jobs for 500
 transfers), and a transfer that outlived its lease was taken over while it ran; ``tests/e2e/test_sweeper.py`` pins
 both down.
 
-The Rackbeat and Mystore accounts get a higher API limit for the run — in their sandboxes (control API) and in
-bokbro's client-side budget alike (production: 480 requests a minute for Rackbeat, 120 for Mystore) — because at
-those limits 500 documents would take the limit's time, not the faults'.
+The Rackbeat, Mystore and eAccounting accounts get a higher API limit for the run — in their sandboxes (control API)
+and in bokbro's client-side budget alike (production: 480 requests a minute for Rackbeat, 120 for Mystore, 600 for
+eAccounting) — because at those limits 500 documents would take the limits' time, not the faults'.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import pytest
 
 from backend.infra import ratelimit
 from tests.e2e import test_mystore_to_tripletex as ms
+from tests.e2e import test_rackbeat_to_eaccounting as ea
 from tests.e2e.flow import Setup, book_invoice, onboard, set_faults, tripletex_state
 from tests.e2e.test_purchase_orders import PO_ON, book_purchase_order
 from tests.support.backends import Backend
@@ -74,9 +76,10 @@ async def in_parallel(n: int, make: Any, width: int = 8) -> list[Any]:
 
 async def test_mixed_documents_under_every_fault_end_exactly_once(be: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
     total = DOCUMENTS
-    n_po, n_ms = total // 10, total // 5
-    n_inv = total - n_po - n_ms
-    monkeypatch.setitem(ratelimit.BUDGETS, "mystore", ratelimit.Budget(1_000_000, 60.0))
+    n_po, n_ms, n_ea = total // 10, total // 5, total // 5
+    n_inv = total - n_po - n_ms - n_ea
+    for system in ("mystore", "eaccounting"):
+        monkeypatch.setitem(ratelimit.BUDGETS, system, ratelimit.Budget(1_000_000, 60.0))
     started = time.monotonic()
     async with running_stack(be, http_timeout_seconds=0.5, max_attempts=40, retry_base_seconds=0.2,
                              retry_max_seconds=1.0, rackbeat_requests_per_minute=1_000_000) as served, \
@@ -87,15 +90,19 @@ async def test_mixed_documents_under_every_fault_end_exactly_once(be: Backend, m
         rb: Setup = await onboard(stack, mode="INVOICE")
         await stack.gql(PO_ON, {"id": rb.integration_id, "on": True})
         shop = await ms.onboard(stack)
-        for tx in (rb.tripletex, shop.tripletex):
-            await set_faults(stack, "tripletex", tx["accountId"], error_5xx_rate=0.03, commit_then_500_rate=0.03,
+        visma = await ea.onboard(stack, status="INVOICED")  # booked, not e-mailed (an e-mail is "at least once")
+        targets = (("tripletex", rb.tripletex), ("tripletex", shop.tripletex), ("eaccounting", visma.eaccounting))
+        for system, account in targets:
+            await set_faults(stack, system, account["accountId"], error_5xx_rate=0.03, commit_then_500_rate=0.03,
                              timeout_rate=0.01, timeout_seconds=1.0, rate_limit_storm=40, seed=2024)
-        for system, account in (("rackbeat", rb.rackbeat), ("mystore", shop.mystore)):
+        for system, account in (("rackbeat", rb.rackbeat), ("mystore", shop.mystore), ("rackbeat", visma.rackbeat),
+                                ("eaccounting", visma.eaccounting)):
             r = await stack.sandbox(system, "POST", f"/_control/accounts/{account['accountId']}/rate-limit",
                                     json={"limit": 1_000_000, "periodSeconds": 60})
             assert r.status_code == 200, r.text
-        await set_faults(stack, "rackbeat", rb.rackbeat["accountId"], webhook_drop_rate=0.05,
-                         webhook_duplicate_rate=0.1, seed=7)
+        for account, seed in ((rb.rackbeat, 7), (visma.rackbeat, 8)):
+            await set_faults(stack, "rackbeat", account["accountId"], webhook_drop_rate=0.05,
+                             webhook_duplicate_rate=0.1, seed=seed)
         await set_faults(stack, "mystore", shop.mystore["accountId"], webhook_drop_rate=0.05,
                          webhook_duplicate_rate=0.1, seed=9)
 
@@ -110,8 +117,10 @@ async def test_mixed_documents_under_every_fault_end_exactly_once(be: Backend, m
             await ms.set_status(stack, shop, order["orderId"], "Sendt")
             return order
 
-        booked, orders = await asyncio.gather(in_parallel(n_inv + n_po, rackbeat_doc),
-                                              in_parallel(n_ms, shop_order))
+        booked, orders, visma_invoices = await asyncio.gather(
+            in_parallel(n_inv + n_po, rackbeat_doc), in_parallel(n_ms, shop_order),
+            in_parallel(n_ea, lambda i: book_invoice(stack, visma.rb)))
+        integrations = (rb.integration_id, shop.integration_id, visma.integration_id)
         print(f"\nbooked after {time.monotonic() - started:.0f} s")
         invoices = {n for kind, n in booked if kind == "INVOICE"}
         purchase_orders = {n for kind, n in booked if kind == "PURCHASE_ORDER"}
@@ -121,9 +130,7 @@ async def test_mixed_documents_under_every_fault_end_exactly_once(be: Backend, m
 
         # lost webhooks: found by reconciling each integration once the transfers have settled
         async def settle() -> bool:
-            active = await logged(stack, rb.integration_id, ["QUEUED", "RUNNING", "RETRYING"])
-            active += await logged(stack, shop.integration_id, ["QUEUED", "RUNNING", "RETRYING"])
-            return not active
+            return not [row for i in integrations for row in await logged(stack, i, ["QUEUED", "RUNNING", "RETRYING"])]
 
         await wait_for(settle, timeout=600, interval=1.0)
         print(f"settled after {time.monotonic() - started:.0f} s")
@@ -131,33 +138,38 @@ async def test_mixed_documents_under_every_fault_end_exactly_once(be: Backend, m
         period = {"from": (today - timedelta(days=1)).isoformat(), "to": (today + timedelta(days=1)).isoformat()}
         report = (await stack.gql(RECONCILE, {"id": rb.integration_id, **period}))["reconcile"]
         shop_report = (await stack.gql(RECONCILE, {"id": shop.integration_id, **period}))["reconcile"]
+        visma_report = (await stack.gql(RECONCILE, {"id": visma.integration_id, **period}))["reconcile"]
+
+        async def everything() -> list[dict[str, Any]]:
+            return [row for i in integrations for row in await logged(stack, i)]
 
         async def all_done() -> bool:
-            rows = await logged(stack, rb.integration_id) + await logged(stack, shop.integration_id)
+            rows = await everything()
             return len(rows) == total and all(r["status"] in ("SUCCEEDED", "FAILED") for r in rows)
 
         await wait_for(all_done, timeout=600, interval=1.0)
         print(f"all done {time.monotonic() - started:.0f}")
-        rows = await logged(stack, rb.integration_id) + await logged(stack, shop.integration_id)
+        rows = await everything()
         failed = [r for r in rows if r["status"] != "SUCCEEDED"]
         assert not failed, json.dumps(failed[:5])
 
         # every fault really happened
         seen_faults: dict[str, int] = {}
-        for system, account in (("tripletex", rb.tripletex), ("tripletex", shop.tripletex),
-                                ("rackbeat", rb.rackbeat), ("mystore", shop.mystore)):
+        for system, account in (*targets, ("rackbeat", rb.rackbeat), ("rackbeat", visma.rackbeat),
+                                ("mystore", shop.mystore)):
             for kind, count in (await injected(stack, system, account["accountId"])).items():
                 seen_faults[f"{system}:{kind}"] = seen_faults.get(f"{system}:{kind}", 0) + count
         for kind in ("tripletex:error_5xx", "tripletex:commit_then_500", "tripletex:timeout",
-                     "tripletex:rate_limit", "rackbeat:webhook_drop", "rackbeat:webhook_duplicate",
-                     "mystore:webhook_drop", "mystore:webhook_duplicate"):
+                     "tripletex:rate_limit", "eaccounting:error_5xx", "eaccounting:commit_then_500",
+                     "eaccounting:timeout", "eaccounting:rate_limit", "rackbeat:webhook_drop",
+                     "rackbeat:webhook_duplicate", "mystore:webhook_drop", "mystore:webhook_duplicate"):
             assert seen_faults.get(kind, 0) >= 1, (kind, seen_faults)
         assert report["missing"] >= 1 or report["transferred"], report  # reconciliation had work to do
         assert shop_report["missing"] >= 1 and len(shop_report["transferred"]) == shop_report["missing"], shop_report
 
         # count the documents in the target sandboxes (faults off, so that reading them cannot fail)
-        for tx in (rb.tripletex, shop.tripletex):
-            r = await stack.sandbox("tripletex", "DELETE", f"/_control/accounts/{tx['accountId']}/faults")
+        for system, account in targets:
+            r = await stack.sandbox(system, "DELETE", f"/_control/accounts/{account['accountId']}/faults")
             assert r.status_code in (200, 204), r.text
         rb_state = await tripletex_state(stack, rb)
         shop_state = await ms.tx_state(stack, shop)
@@ -180,4 +192,9 @@ async def test_mixed_documents_under_every_fault_end_exactly_once(be: Backend, m
         assert all(i["payments"] for i in shop_state["invoices"])
         numbers = [c["customerNumber"] for c in shop_state["customers"]]
         assert len(numbers) == len(set(numbers)) == len({1 + i % 40 for i in range(n_ms)})
+        visma_state = await ea.state(stack, visma)
+        assert sorted(i["OurReference"] for i in visma_state["invoices"]) == sorted(
+            f"RB-{n}" for n in visma_invoices), "one eAccounting invoice per invoice"
+        assert visma_state["counts"]["drafts"] == 0 and visma_state["counts"]["customers"] == 1, visma_state["counts"]
+        assert visma_report["missing"] >= 1 and len(visma_report["transferred"]) == visma_report["missing"]
     print(f"\n{be.name}: {total} documents under faults in {time.monotonic() - started:.0f} s")
