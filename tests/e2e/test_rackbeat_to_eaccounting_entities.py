@@ -9,6 +9,7 @@ import json
 from typing import Any
 from urllib.parse import quote
 
+from tests.e2e import test_entity_sync as entity_sync
 from tests.e2e import test_rackbeat_to_eaccounting as ea
 from tests.e2e.flow import book_invoice, rackbeat_get
 from tests.support.stack import Stack, wait_for
@@ -32,16 +33,7 @@ async def update_settings(stack: Stack, setup: ea.EaSetup, **values: str) -> dic
 
 
 async def settled(stack: Stack, setup: ea.EaSetup, kind: str, ref: str, attempts: int = 1) -> dict[str, Any]:
-    async def done() -> dict[str, Any] | None:
-        for t in await ea.transfers(stack, setup):
-            if t["kind"] == kind and t["sourceRef"] == ref and t["status"] in ("SUCCEEDED", "FAILED") \
-                    and t["attempts"] >= attempts:
-                return t
-        return None
-
-    found: dict[str, Any] = await wait_for(done)
-    assert found["status"] == "SUCCEEDED", json.dumps(found)
-    return found
+    return await entity_sync.settled(stack, setup.rb, kind, ref, attempts)
 
 
 async def deliveries(stack: Stack, setup: ea.EaSetup, event: str, key: str) -> list[dict[str, Any]]:
