@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from backend.connectors.eaccounting import EAccountingClient, exchange_code
 from tests.e2e.flow import (
     TRANSFER_FIELDS,
     Setup,
@@ -414,3 +415,33 @@ async def test_a_rate_limited_transfer_is_explained_while_it_waits_then_succeeds
         assert s["error"]["code"].startswith("EACCOUNTING_429"), s["error"]
         assert "asked us to slow down" in s["error"]["explanation"] and "ba oss vente" in s["error"]["explanationNo"]
     assert len(by_reference((await state(stack, setup))["invoices"], number)) == 1
+
+
+async def test_a_draft_deleted_in_eaccounting_is_made_again_on_resend(stack: Stack) -> None:
+    """The bookkeeper deleted bokbro's draft in eAccounting. A resend makes it again — one draft, not two; a
+    resend while it is there makes nothing."""
+    setup = await onboard(stack, status="DRAFT")
+    number = await book_invoice(stack, setup.rb)
+    first = await settled(stack, setup, number)
+    assert first["status"] == "SUCCEEDED", json.dumps(first)
+    await stack.gql("mutation($id: ID!) { resendTransfer(id: $id) { id } }", {"id": first["id"]})
+    again = await settled(stack, setup, number, attempts=2)
+    assert again["targetRef"] == first["targetRef"]
+    assert [d["Id"] for d in by_reference((await state(stack, setup))["drafts"], number)] == [first["targetRef"]]
+
+    account = setup.eaccounting
+    code = (await stack.sandbox("eaccounting", "POST", f"/_control/accounts/{account['accountId']}/authorize",
+                                json={"scopes": ["ea:api", "ea:sales", "offline_access"]})).json()["code"]
+    tokens = await exchange_code(stack.http, account["tokenUrl"], account["clientId"], account["clientSecret"], code,
+                                 account["redirectUri"])
+    async with EAccountingClient(account["apiBaseUrl"], client_id=account["clientId"],
+                                 client_secret=account["clientSecret"], token_url=account["tokenUrl"],
+                                 refresh_token=tokens.refresh_token, access_token=tokens.access_token,
+                                 access_token_expires_at=tokens.expires_at) as bookkeeper:
+        await bookkeeper.delete_invoice_draft(first["targetRef"])
+    assert by_reference((await state(stack, setup))["drafts"], number) == []
+
+    await stack.gql("mutation($id: ID!) { resendTransfer(id: $id) { id } }", {"id": first["id"]})
+    remade = await settled(stack, setup, number, attempts=3)
+    assert remade["status"] == "SUCCEEDED" and remade["targetRef"] != first["targetRef"], json.dumps(remade)
+    assert [d["Id"] for d in by_reference((await state(stack, setup))["drafts"], number)] == [remade["targetRef"]]
