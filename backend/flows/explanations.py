@@ -81,6 +81,14 @@ _RULES: tuple[Rule, ...] = (
         "no_order_lines",
         "The invoice has no lines Tripletex accepts. Check the lines of the invoice in Rackbeat and resend.",
         "Fakturaen har ingen linjer Tripletex godtar. Sjekk fakturalinjene i Rackbeat og send på nytt.")),
+    Rule("tripletex", 422, None, "paymentTypeId", Explanation(
+        "payment_type_missing",
+        "The Tripletex payment type this order's payment method is mapped to does not exist (any more), so the "
+        "invoice could not be registered as paid and was not made. Map the payment method to an existing payment "
+        "type (Mappings → payment methods; Tripletex: Faktura → Innstillinger → Betalingstyper), then resend.",
+        "Betalingstypen i Tripletex som ordrens betalingsmetode er koblet til finnes ikke (lenger), så fakturaen kunne "
+        "ikke registreres som betalt og ble ikke laget. Koble betalingsmetoden til en betalingstype som finnes "
+        "(Koblinger → betalingsmetoder; Tripletex: Faktura → Innstillinger → Betalingstyper), og send på nytt.")),
     Rule("tripletex", 422, None, "organizationNumber", Explanation(
         "invalid_org_number",
         "The customer's organisation number is not valid in Tripletex (9 digits for Norway, no spaces). "

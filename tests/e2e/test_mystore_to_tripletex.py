@@ -379,3 +379,36 @@ async def test_resend_with_email_sends_the_invoice(stack: Stack) -> None:
     done = await finished(stack, setup, order["orderId"])
     [invoice] = (await tx_state(stack, setup))["invoices"]
     assert str(invoice["id"]) == done["targetRef"] and invoice["sentToCustomer"] is True and invoice["payments"]
+
+
+async def test_a_payment_type_that_no_longer_exists_is_explained_then_fixed_by_the_mapping(stack: Stack) -> None:
+    """Vipps is mapped to a Tripletex payment type that is not there (deleted in Tripletex, or a script's typo):
+    Tripletex refuses the paid invoice; the transfer fails at once saying to map the payment method again, and
+    after the mapping is fixed a resend makes one paid invoice."""
+    setup = await onboard(stack)
+    save = "mutation($id: ID!, $m: [MappingInput!]!) { setMappings(integrationId: $id, input: $m) { id } }"
+    good = next(m for m in (await stack.gql(f"query($id: ID!) {{ mappings(integrationId: $id, kind: "
+                                            f"\"payment_method\") {{ {MAPPING_FIELDS} }} }}",
+                                            {"id": setup.integration_id}))["mappings"] if m["sourceKey"] == "vipps")
+    await stack.gql(save, {"id": setup.integration_id, "m": [
+        {"kind": "payment_method", "sourceKey": "vipps", "targetKey": "99999", "options": good["options"]}]})
+    order = await place(stack, setup, "vipps", customer_id=2)
+    await set_status(stack, setup, order["orderId"], "Sendt")
+    failed = await finished(stack, setup, order["orderId"], ("FAILED", "SUCCEEDED"))
+    assert failed["status"] == "FAILED" and failed["attempts"] == 1, json.dumps(failed)
+    assert failed["error"]["code"].startswith("TRIPLETEX_422"), failed["error"]
+    assert "payment type" in failed["error"]["explanation"] and "Betalingstyper" in failed["error"]["explanationNo"]
+    state = await tx_state(stack, setup)
+    assert state["invoices"] == [] and state["orders"] == []
+
+    await stack.gql(save, {"id": setup.integration_id, "m": [
+        {"kind": "payment_method", "sourceKey": "vipps", "targetKey": good["targetKey"], "options": good["options"]}]})
+    await stack.gql("mutation($id: ID!) { resendTransfer(id: $id) { id } }", {"id": failed["id"]})
+
+    async def done() -> dict[str, Any] | None:
+        t = next(t for t in await transfers(stack, setup) if t["id"] == failed["id"])
+        return t if t["status"] == "SUCCEEDED" else None
+
+    await wait_for(done)
+    [invoice] = (await tx_state(stack, setup))["invoices"]
+    assert invoice["payments"], "registered as paid with the right payment type"
