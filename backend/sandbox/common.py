@@ -9,11 +9,12 @@ sandbox's control API: ``POST /_control/accounts/{accountId}/faults`` with a JSO
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -58,6 +59,7 @@ class Faults:
 
 
 ErrorFactory = Callable[[int, str, dict[str, str]], Response]
+A = TypeVar("A")  # a sandbox's account
 
 
 async def with_faults(
@@ -95,9 +97,44 @@ async def read_json(request: Request) -> Any:
     body = await request.body()
     if not body:
         return None
-    import json
-
     return json.loads(body)
+
+
+# -- the control API ------------------------------------------------------------------------------------------
+
+
+def control_error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+async def control_body(request: Request) -> dict[str, Any]:
+    """A control request's JSON object ({} when empty); ValueError for anything else."""
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    data = json.loads(raw)
+    if not isinstance(data, dict):
+        raise ValueError("body must be a JSON object")
+    return data
+
+
+def control_update(find_account: Callable[[Request], A | None]) -> Callable[
+        [Callable[[A, dict[str, Any]], Response]], Callable[[Request], Awaitable[Response]]]:
+    """For control endpoints that change one account from their JSON body: 404 for an unknown account, 400 with the
+    reason when the body cannot be read or the handler refuses it (ValueError / TypeError)."""
+    def wrap(handler: Callable[[A, dict[str, Any]], Response]) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            account = find_account(request)
+            if account is None:
+                return control_error(404, "no such account")
+            try:
+                return handler(account, await control_body(request))
+            except (ValueError, TypeError) as exc:
+                return control_error(400, str(exc))
+
+        return endpoint
+
+    return wrap
 
 
 def locked_period_until(body: Any) -> date | None:

@@ -9,7 +9,6 @@ routes and methods, 403 when the token lacks the operation's scope (from the spe
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import uuid
@@ -22,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from backend.sandbox.common import Faults, locked_period_until, with_faults
+from backend.sandbox.common import Faults, control_body, control_error, control_update, locked_period_until, with_faults
 from backend.sandbox.eaccounting import guesses as g
 from backend.sandbox.eaccounting import logic
 from backend.sandbox.eaccounting.identity import Identity
@@ -356,23 +355,12 @@ async def api(request: Request) -> Response:
 # -- control API --------------------------------------------------------------------------------------------
 
 
-def _control_error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
-
-
-async def _control_body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if not raw.strip():
-        return {}
-    data = json.loads(raw)
-    if not isinstance(data, dict):
-        raise ValueError("body must be a JSON object")
-    return data
-
-
 def _account(request: Request) -> Account | None:
     sandbox: Sandbox = request.app.state.sandbox
     return sandbox.accounts.get(request.path_params["account_id"])
+
+
+_control_update = control_update(_account)
 
 
 ACCOUNT_OPTIONS = {"seed", "fiscalYear", "redirectUri", "scopes", "refreshTokens", "unknownProperties",
@@ -381,7 +369,7 @@ ACCOUNT_OPTIONS = {"seed", "fiscalYear", "redirectUri", "scopes", "refreshTokens
 
 async def control_create_account(request: Request) -> Response:
     try:
-        body = await _control_body(request)
+        body = await control_body(request)
         unknown = set(body) - ACCOUNT_OPTIONS
         if unknown:
             raise ValueError(f"unknown option(s): {', '.join(sorted(unknown))}")
@@ -396,7 +384,7 @@ async def control_create_account(request: Request) -> Response:
         if not set(scopes) <= g.KNOWN_SCOPES:
             raise ValueError(f"unknown scope(s): {', '.join(sorted(set(scopes) - g.KNOWN_SCOPES))}")
     except (ValueError, TypeError) as exc:
-        return _control_error(400, str(exc))
+        return control_error(400, str(exc))
     base = site_base(request)
     sandbox: Sandbox = request.app.state.sandbox
     account = sandbox.create_account(
@@ -416,18 +404,18 @@ async def control_authorize(request: Request) -> Response:
     """The browser step without a browser: a code for the given scopes, as if the user had consented."""
     account = _account(request)
     if account is None:
-        return _control_error(404, "no such account")
+        return control_error(404, "no such account")
     try:
-        body = await _control_body(request)
+        body = await control_body(request)
         requested = body.get("scopes", list(account.client.scopes))
         if not isinstance(requested, list):
             raise ValueError("scopes must be a list")
     except (ValueError, TypeError) as exc:
-        return _control_error(400, str(exc))
+        return control_error(400, str(exc))
     sandbox: Sandbox = request.app.state.sandbox
     scopes = sandbox.identity.check_scopes(account, [str(s) for s in requested])
     if scopes is None:
-        return _control_error(400, "invalid_scope: scopes must be registered for the client")
+        return control_error(400, "invalid_scope: scopes must be registered for the client")
     code = sandbox.identity.issue_code(account, account.client.redirect_uri, scopes)
     return JSONResponse({"code": code, "redirectUri": account.client.redirect_uri, "scopes": sorted(scopes)})
 
@@ -477,67 +465,55 @@ def _state(request: Request, account: Account) -> dict[str, Any]:
 async def control_state(request: Request) -> Response:
     account = _account(request)
     if account is None:
-        return _control_error(404, "no such account")
+        return control_error(404, "no such account")
     return ApiJSON(_state(request, account))
 
 
 async def control_faults(request: Request) -> Response:
     account = _account(request)
     if account is None:
-        return _control_error(404, "no such account")
+        return control_error(404, "no such account")
     if request.method == "DELETE":
         account.faults = None
         return Response(status_code=204)
     if request.method == "POST":
         try:
-            account.faults = Faults.from_json(await _control_body(request))
+            account.faults = Faults.from_json(await control_body(request))
         except (ValueError, TypeError) as exc:
-            return _control_error(400, str(exc))
+            return control_error(400, str(exc))
     return JSONResponse((account.faults or Faults()).as_json())
 
 
-async def control_rate_limit(request: Request) -> Response:
-    account = _account(request)
-    if account is None:
-        return _control_error(404, "no such account")
-    try:
-        body = await _control_body(request)
-        unknown = set(body) - {"limit", "periodSeconds", "retryAfterHeader"}
-        if unknown:
-            raise ValueError(f"unknown field(s): {', '.join(sorted(unknown))}")
-        limit = int(body.get("limit", account.rate.limit))
-        period = float(body.get("periodSeconds", account.rate.period))
-        if limit < 0 or period <= 0:
-            raise ValueError("limit must be >= 0 and periodSeconds > 0")
-    except (ValueError, TypeError) as exc:
-        return _control_error(400, str(exc))
+@_control_update
+def control_rate_limit(account: Account, body: dict[str, Any]) -> Response:
+    unknown = set(body) - {"limit", "periodSeconds", "retryAfterHeader"}
+    if unknown:
+        raise ValueError(f"unknown field(s): {', '.join(sorted(unknown))}")
+    limit = int(body.get("limit", account.rate.limit))
+    period = float(body.get("periodSeconds", account.rate.period))
+    if limit < 0 or period <= 0:
+        raise ValueError("limit must be >= 0 and periodSeconds > 0")
     account.rate = RateLimit(limit=limit, period=period,
                              retry_after_header=bool(body.get("retryAfterHeader", account.rate.retry_after_header)))
     return JSONResponse({"limit": limit, "periodSeconds": period, "retryAfterHeader": account.rate.retry_after_header})
 
 
-async def control_clock(request: Request) -> Response:
+@_control_update
+def control_clock(account: Account, body: dict[str, Any]) -> Response:
     """``{"now": iso}`` moves the company's clock to that instant (it keeps running); ``{"advanceSeconds": n}``
     moves it forward; ``{}`` resets it. Token and code expiry, "today" and fiscal-year checks follow it."""
-    account = _account(request)
-    if account is None:
-        return _control_error(404, "no such account")
-    try:
-        body = await _control_body(request)
-        if set(body) - {"now", "advanceSeconds"}:
-            raise ValueError("body takes now or advanceSeconds")
-        if body.get("now"):
-            target = parse_datetime(str(body["now"]))
-            if target is None:
-                raise ValueError("now must be an ISO date-time")
-            account.clock_offset = 0.0
-            account.clock_offset = (target - account.now()).total_seconds()
-        elif body.get("advanceSeconds") is not None:
-            account.clock_offset += float(body["advanceSeconds"])
-        else:
-            account.clock_offset = 0.0
-    except (ValueError, TypeError) as exc:
-        return _control_error(400, str(exc))
+    if set(body) - {"now", "advanceSeconds"}:
+        raise ValueError("body takes now or advanceSeconds")
+    if body.get("now"):
+        target = parse_datetime(str(body["now"]))
+        if target is None:
+            raise ValueError("now must be an ISO date-time")
+        account.clock_offset = 0.0
+        account.clock_offset = (target - account.now()).total_seconds()
+    elif body.get("advanceSeconds") is not None:
+        account.clock_offset += float(body["advanceSeconds"])
+    else:
+        account.clock_offset = 0.0
     return JSONResponse({"now": utc_text(account.now()), "today": account.today().isoformat()})
 
 
@@ -545,7 +521,7 @@ async def control_expire_tokens(request: Request) -> Response:
     """Every access token of the company expires now (refresh tokens keep working)."""
     account = _account(request)
     if account is None:
-        return _control_error(404, "no such account")
+        return control_error(404, "no such account")
     sandbox: Sandbox = request.app.state.sandbox
     return JSONResponse({"expired": sandbox.identity.expire_access_tokens(account)})
 
@@ -554,25 +530,19 @@ async def control_revoke_tokens(request: Request) -> Response:
     """Every token of the company stops working, refresh tokens too (as after a password change)."""
     account = _account(request)
     if account is None:
-        return _control_error(404, "no such account")
+        return control_error(404, "no such account")
     sandbox: Sandbox = request.app.state.sandbox
     sandbox.identity.revoke_all(account)
     return Response(status_code=204)
 
 
-async def control_fiscal_year(request: Request) -> Response:
+@_control_update
+def control_fiscal_year(account: Account, body: dict[str, Any]) -> Response:
     """``{"present": false}`` removes every fiscal year; ``{"present": true, "year"?: n}`` makes sure the calendar
     year (default: the company's current year) is one."""
-    account = _account(request)
-    if account is None:
-        return _control_error(404, "no such account")
-    try:
-        body = await _control_body(request)
-        if not isinstance(body.get("present"), bool) or set(body) - {"present", "year"}:
-            raise ValueError('body must be {"present": true|false, "year"?: 2025}')
-        year = int(body.get("year") or account.today().year)
-    except (ValueError, TypeError) as exc:
-        return _control_error(400, str(exc))
+    if not isinstance(body.get("present"), bool) or set(body) - {"present", "year"}:
+        raise ValueError('body must be {"present": true|false, "year"?: 2025}')
+    year = int(body.get("year") or account.today().year)
     if body["present"]:
         logic.ensure_fiscal_year(account, year)
     else:
@@ -581,16 +551,11 @@ async def control_fiscal_year(request: Request) -> Response:
                                          for f in account.table("fiscalyears").values()]})
 
 
-async def control_locked_period(request: Request) -> Response:
+@_control_update
+def control_locked_period(account: Account, body: dict[str, Any]) -> Response:
     """``{"until": "2026-11-30"}`` locks every period up to and including that day (vouchers dated then are refused
     with 4026); ``{"until": null}`` opens them again."""
-    account = _account(request)
-    if account is None:
-        return _control_error(404, "no such account")
-    try:
-        account.locked_until = locked_period_until(await _control_body(request))
-    except ValueError as exc:
-        return _control_error(400, str(exc))
+    account.locked_until = locked_period_until(body)
     return JSONResponse({"lockedUntil": str(account.locked_until) if account.locked_until else None})
 
 
@@ -598,13 +563,13 @@ async def control_email_delivery(request: Request) -> Response:
     """``{"fail": true}``: e-mails are accepted but not delivered (the invoice's IsNotDelivered turns true)."""
     account = _account(request)
     if account is None:
-        return _control_error(404, "no such account")
+        return control_error(404, "no such account")
     try:
-        body = await _control_body(request)
+        body = await control_body(request)
         if not isinstance(body.get("fail"), bool) or set(body) - {"fail"}:
             raise ValueError('body must be {"fail": true|false}')
     except (ValueError, TypeError) as exc:
-        return _control_error(400, str(exc))
+        return control_error(400, str(exc))
     account.email_delivery_fails = body["fail"]
     return JSONResponse({"fail": account.email_delivery_fails})
 

@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from backend.sandbox.common import Faults, locked_period_until, with_faults
+from backend.sandbox.common import Faults, control_body, control_error, control_update, locked_period_until, with_faults
 from backend.sandbox.tripletex import guesses as g
 from backend.sandbox.tripletex import logic
 from backend.sandbox.tripletex.dtos import DTOS
@@ -611,7 +611,6 @@ def vat_type_list(ctx: Ctx) -> Response:
     return ctx.values("VatType", apply_filters(ctx, records, [("id", "ids", "id"), ("number", "in", "number")]))
 
 
-
 def _valid_bank_account_number(number: str) -> bool:
     digits = re.sub(r"[ .]", "", number)
     if not re.fullmatch(r"\d{11}", digits):
@@ -853,20 +852,6 @@ async def api(request: Request) -> Response:
 # -- control API --------------------------------------------------------------------------------------------
 
 
-def _control_error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
-
-
-async def _control_body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if not raw.strip():
-        return {}
-    data = json.loads(raw)
-    if not isinstance(data, dict):
-        raise ValueError("body must be a JSON object")
-    return data
-
-
 # seed "scale": how many light customers, suppliers and products (at most SCALE_MAX each), for scale checks
 SCALE_COUNTS = ("customers", "suppliers", "products")
 SCALE_MAX = 1_000_000
@@ -877,6 +862,9 @@ def _account(request: Request) -> Account | None:
     return sandbox.accounts.get(request.path_params["account_id"])
 
 
+_control_update = control_update(_account)
+
+
 ACCOUNT_OPTIONS = {"seed", "bankAccount", "language", "pricesIncludingVat", "logisticsBasic",
                    "vatRegistrationStatus", *SCALE_COUNTS, "maxResultSet"}
 VAT_REGISTRATION_STATUSES = DTOS["VatSettings"]["vatRegistrationStatus"][3]
@@ -884,30 +872,30 @@ VAT_REGISTRATION_STATUSES = DTOS["VatSettings"]["vatRegistrationStatus"][3]
 
 async def control_create_account(request: Request) -> Response:
     try:
-        body = await _control_body(request)
+        body = await control_body(request)
     except ValueError as exc:
-        return _control_error(400, str(exc))
+        return control_error(400, str(exc))
     unknown = set(body) - ACCOUNT_OPTIONS
     if unknown:
-        return _control_error(400, f"unknown option(s): {', '.join(sorted(unknown))}")
+        return control_error(400, f"unknown option(s): {', '.join(sorted(unknown))}")
     seed = body.get("seed") or "empty"
     language = body.get("language") or "no"
     if seed not in ("demo", "empty", "scale") or language not in ("no", "en"):
-        return _control_error(400, "seed must be demo|empty|scale and language no|en")
+        return control_error(400, "seed must be demo|empty|scale and language no|en")
     scale = {k: body[k] for k in SCALE_COUNTS if k in body}
     if scale and seed != "scale":
-        return _control_error(400, f"{', '.join(scale)}: only with seed scale")
+        return control_error(400, f"{', '.join(scale)}: only with seed scale")
     if any(not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= SCALE_MAX for v in scale.values()):
-        return _control_error(400, f"customers, suppliers and products must be whole numbers 0..{SCALE_MAX}")
+        return control_error(400, f"customers, suppliers and products must be whole numbers 0..{SCALE_MAX}")
     max_result_set = body.get("maxResultSet", g.MAX_RESULT_SET)
     if not isinstance(max_result_set, int) or isinstance(max_result_set, bool) or max_result_set < 1:
-        return _control_error(400, "maxResultSet must be a positive whole number")
+        return control_error(400, "maxResultSet must be a positive whole number")
     logistics = body.get("logisticsBasic", g.LOGISTICS_BASIC_DEFAULT)
     if not isinstance(logistics, bool):
-        return _control_error(400, "logisticsBasic must be true or false")
+        return control_error(400, "logisticsBasic must be true or false")
     vat_registration = body.get("vatRegistrationStatus", g.VAT_REGISTRATION_DEFAULT)
     if vat_registration not in VAT_REGISTRATION_STATUSES:
-        return _control_error(400, f"vatRegistrationStatus must be one of {', '.join(VAT_REGISTRATION_STATUSES)}")
+        return control_error(400, f"vatRegistrationStatus must be one of {', '.join(VAT_REGISTRATION_STATUSES)}")
     sandbox: Sandbox = request.app.state.sandbox
     account = sandbox.create_account(seed=seed, bank_account=body.get("bankAccount", True) is not False,
                                      language=language, prices_including_vat=bool(body.get("pricesIncludingVat")),
@@ -969,35 +957,29 @@ def _state(request: Request, account: Account) -> dict[str, Any]:
 async def control_state(request: Request) -> Response:
     account = _account(request)
     if account is None:
-        return _control_error(404, "no such account")
+        return control_error(404, "no such account")
     return JSONResponse(_state(request, account))
 
 
 async def control_faults(request: Request) -> Response:
     account = _account(request)
     if account is None:
-        return _control_error(404, "no such account")
+        return control_error(404, "no such account")
     if request.method == "DELETE":
         account.faults = None
         return Response(status_code=204)
     if request.method == "POST":
         try:
-            account.faults = Faults.from_json(await _control_body(request))
+            account.faults = Faults.from_json(await control_body(request))
         except (ValueError, TypeError) as exc:
-            return _control_error(400, str(exc))
+            return control_error(400, str(exc))
     return JSONResponse((account.faults or Faults()).as_json())
 
 
-async def control_bank_account(request: Request) -> Response:
-    account = _account(request)
-    if account is None:
-        return _control_error(404, "no such account")
-    try:
-        body = await _control_body(request)
-    except ValueError as exc:
-        return _control_error(400, str(exc))
+@_control_update
+def control_bank_account(account: Account, body: dict[str, Any]) -> Response:
     if not isinstance(body.get("registered"), bool) or set(body) - {"registered"}:
-        return _control_error(400, 'body must be {"registered": true|false}')
+        return control_error(400, 'body must be {"registered": true|false}')
     for rec in account.table("Account").values():
         if rec.get("isInvoiceAccount"):
             rec["bankAccountNumber"] = BANK_ACCOUNT_NUMBER if body["registered"] else ""
@@ -1005,87 +987,58 @@ async def control_bank_account(request: Request) -> Response:
     return JSONResponse({"registered": account.bank_account_registered()})
 
 
-async def control_locked_period(request: Request) -> Response:
+@_control_update
+def control_locked_period(account: Account, body: dict[str, Any]) -> Response:
     """``{"until": "2026-11-30"}``: the company closes every period up to and including that day (after the VAT
     return, say); an invoice dated then is refused with 409 code 10000. ``{"until": null}`` opens them again."""
-    account = _account(request)
-    if account is None:
-        return _control_error(404, "no such account")
-    try:
-        account.locked_until = locked_period_until(await _control_body(request))
-    except ValueError as exc:
-        return _control_error(400, str(exc))
+    account.locked_until = locked_period_until(body)
     return JSONResponse({"lockedUntil": str(account.locked_until) if account.locked_until else None})
 
 
-async def control_access(request: Request) -> Response:
+@_control_update
+def control_access(account: Account, body: dict[str, Any]) -> Response:
     """``{"denied": ["customer", ...]}``: the employee token loses these areas (403 code 9000); ``[]`` restores all."""
-    account = _account(request)
-    if account is None:
-        return _control_error(404, "no such account")
-    try:
-        body = await _control_body(request)
-    except ValueError as exc:
-        return _control_error(400, str(exc))
     denied = body.get("denied")
     if set(body) - {"denied"} or not isinstance(denied, list) or not set(map(str, denied)) <= g.ACCESS_AREAS:
-        return _control_error(400, f'body must be {{"denied": [area, ...]}} with areas from: '
+        return control_error(400, f'body must be {{"denied": [area, ...]}} with areas from: '
                                    f'{", ".join(sorted(g.ACCESS_AREAS))}')
     account.denied_areas = frozenset(map(str, denied))
     return JSONResponse({"denied": sorted(account.denied_areas)})
 
 
-async def control_vat_types(request: Request) -> Response:
+@_control_update
+def control_vat_types(account: Account, body: dict[str, Any]) -> Response:
     """``{"number": "3", "active": false}``: the company turns a VAT code off (or on again) in its VAT settings
     (Regnskap → Mva-innstillinger). Which codes are active is the company's choice; an inactive code on a product or
     line is refused with 422 "Ugyldig mva-kode." (field ``vatType``), as is any code not for sales."""
-    account = _account(request)
-    if account is None:
-        return _control_error(404, "no such account")
-    try:
-        body = await _control_body(request)
-    except ValueError as exc:
-        return _control_error(400, str(exc))
     number, active = body.get("number"), body.get("active")
     if set(body) != {"number", "active"} or not isinstance(number, str) or not isinstance(active, bool):
-        return _control_error(400, 'body must be {"number": "<VAT code>", "active": true|false}')
+        return control_error(400, 'body must be {"number": "<VAT code>", "active": true|false}')
     vat = next((v for v in account.table("VatType").values() if v["number"] == number), None)
     if vat is None:
-        return _control_error(404, f"no VAT code {number}")
+        return control_error(404, f"no VAT code {number}")
     vat["_active"] = active
     account.touch(vat)
     return JSONResponse({"number": number, "active": active})
 
 
-async def control_rate_limit(request: Request) -> Response:
-    account = _account(request)
-    if account is None:
-        return _control_error(404, "no such account")
-    try:
-        body = await _control_body(request)
-        unknown = set(body) - {"limit", "periodSeconds", "omitResetOn429"}
-        if unknown:
-            raise ValueError(f"unknown field(s): {', '.join(sorted(unknown))}")
-        limit = int(body.get("limit", account.rate.limit))
-        period = float(body.get("periodSeconds", account.rate.period))
-        if limit < 0 or period <= 0:
-            raise ValueError("limit must be >= 0 and periodSeconds > 0")
-    except (ValueError, TypeError) as exc:
-        return _control_error(400, str(exc))
+@_control_update
+def control_rate_limit(account: Account, body: dict[str, Any]) -> Response:
+    unknown = set(body) - {"limit", "periodSeconds", "omitResetOn429"}
+    if unknown:
+        raise ValueError(f"unknown field(s): {', '.join(sorted(unknown))}")
+    limit = int(body.get("limit", account.rate.limit))
+    period = float(body.get("periodSeconds", account.rate.period))
+    if limit < 0 or period <= 0:
+        raise ValueError("limit must be >= 0 and periodSeconds > 0")
     account.rate = RateLimit(limit=limit, period=period, reset_on_429=not body.get("omitResetOn429", False))
     return JSONResponse({"limit": limit, "periodSeconds": period, "omitResetOn429": not account.rate.reset_on_429})
 
 
-async def control_clock(request: Request) -> Response:
-    account = _account(request)
-    if account is None:
-        return _control_error(404, "no such account")
-    try:
-        body = await _control_body(request)
-        raw = body.get("today")
-        account.today_override = date.fromisoformat(raw) if raw else None
-    except (ValueError, TypeError) as exc:
-        return _control_error(400, str(exc))
+@_control_update
+def control_clock(account: Account, body: dict[str, Any]) -> Response:
+    raw = body.get("today")
+    account.today_override = date.fromisoformat(raw) if raw else None
     return JSONResponse({"today": account.today().isoformat()})
 
 
@@ -1093,7 +1046,7 @@ async def control_sessions(request: Request) -> Response:
     """DELETE: every session token of the account stops working (as if Tripletex revoked them)."""
     account = _account(request)
     if account is None:
-        return _control_error(404, "no such account")
+        return control_error(404, "no such account")
     sandbox: Sandbox = request.app.state.sandbox
     for token in account.sessions:
         sandbox.by_session.pop(token, None)
@@ -1105,14 +1058,14 @@ async def control_delete_order(request: Request) -> Response:
     """Delete an order as a user would in Tripletex's GUI (refused once it is invoiced)."""
     account = _account(request)
     if account is None:
-        return _control_error(404, "no such account")
+        return control_error(404, "no such account")
     order = account.get("Order", request.path_params["order_id"])
     if order is None:
-        return _control_error(404, "no such order")
+        return control_error(404, "no such order")
     try:
         logic.delete_order(account, order)
     except ApiProblem:
-        return _control_error(409, "the order is invoiced")
+        return control_error(409, "the order is invoiced")
     return Response(status_code=204)
 
 
